@@ -1,0 +1,1 @@
+"""Kefu customer service (客户资料库)."""

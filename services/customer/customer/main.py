@@ -1,0 +1,34 @@
+"""App factory of the customer service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from customer.consumers import HANDLERS
+from customer.endpoints import router
+from customer.models import Base, platform
+from customer.settings import CustomerSettings
+from kefu_shared.service import ServiceRuntime, create_service_app
+
+SERVICE_DIR = Path(__file__).resolve().parent.parent
+NAME = "customer"
+
+
+def create_app(settings: CustomerSettings | None = None, **kw: object) -> FastAPI:
+    return create_service_app(
+        name=NAME,
+        title="Kefu customer service",
+        description="Customer profiles (客户资料库), classification, credit, key accounts.",
+        settings=settings or CustomerSettings(),
+        metadata=Base.metadata,
+        tables=platform,
+        routers=[router],
+        handlers=HANDLERS,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def create_runtime(settings: CustomerSettings) -> ServiceRuntime:
+    return ServiceRuntime.create(name=NAME, settings=settings, tables=platform, handlers=HANDLERS)

@@ -1,0 +1,168 @@
+"""Customer aggregate (客户管理卡) and its tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kefu_shared.contracts.customer import CustomerRegistered, CustomerUpdated
+from kefu_shared.db import PlatformTables, ServiceBase, make_metadata, new_uuid, utcnow
+from kefu_shared.uow import EventRecorder
+
+Money = Numeric(18, 2)
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = make_metadata()
+
+
+platform = PlatformTables(Base.metadata)
+
+
+class Customer(EventRecorder, Base):
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # contact
+    phones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    phone_primary: Mapped[str | None] = mapped_column(String(40), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    preferred_channel: Mapped[str | None] = mapped_column(String(20))
+
+    # individual (个体客户)
+    gender: Mapped[str | None] = mapped_column(String(10))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    occupation: Mapped[str | None] = mapped_column(String(100))
+    income_band: Mapped[str | None] = mapped_column(String(40))
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    products_owned: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+    # company (公司客户)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    industry: Mapped[str | None] = mapped_column(String(40), index=True)
+    size: Mapped[str | None] = mapped_column(String(20))
+    ownership: Mapped[str | None] = mapped_column(String(40))
+    registered_capital: Mapped[Decimal | None] = mapped_column(Money)
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    contacts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    bank_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # both
+    owner: Mapped[str | None] = mapped_column(String(100), index=True)
+    source: Mapped[str | None] = mapped_column(String(30))
+    dealer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    # primary address, denormalised for filters (all addresses in customer_addresses)
+    province: Mapped[str | None] = mapped_column(String(50))
+    city: Mapped[str | None] = mapped_column(String(50))
+    district: Mapped[str | None] = mapped_column(String(50))
+    region_class: Mapped[str | None] = mapped_column(String(20), index=True)
+    area_class: Mapped[str | None] = mapped_column(String(20))
+
+    # classification (all filterable)
+    business_type: Mapped[str | None] = mapped_column(String(20))
+    tier: Mapped[str] = mapped_column(String(16), default="potential", index=True)
+    sales_stage: Mapped[str] = mapped_column(String(16), default="potential")
+    transaction_pattern: Mapped[str | None] = mapped_column(String(20))
+    worth_cultivating: Mapped[bool] = mapped_column(Boolean, default=False)
+    key_account: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+    addresses: Mapped[list[CustomerAddress]] = relationship(
+        back_populates="customer",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        order_by="CustomerAddress.position",
+    )
+
+    __table_args__ = (Index("ix_customers_name_id", "name", "id"),)
+
+    # Column defaults apply only at INSERT; a new aggregate needs them at once (its
+    # events are recorded before the flush).
+    _DEFAULTS: ClassVar[dict[str, Any]] = {
+        "status": "active",
+        "version": 1,
+        "tier": "potential",
+        "sales_stage": "potential",
+        "worth_cultivating": False,
+        "key_account": False,
+        "phones": list,
+        "preferences": dict,
+        "products_owned": list,
+        "contacts": list,
+        "bank_info": dict,
+        "tags": list,
+    }
+
+    def __init__(self, **kw: Any) -> None:
+        for key, default in self._DEFAULTS.items():
+            if kw.get(key) is None:
+                kw[key] = default() if callable(default) else default
+        kw.setdefault("id", new_uuid())
+        super().__init__(**kw)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}.{self.version}"'
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "kind": self.kind,
+            "name": self.name,
+            "dealer_id": self.dealer_id,
+            "region_class": self.region_class,
+            "area_class": self.area_class,
+            "tier": self.tier,
+            "key_account": self.key_account,
+            "status": self.status,
+            "phone": self.phone_primary,
+            "email": self.email,
+            "province": self.province,
+            "city": self.city,
+            "district": self.district,
+            "industry": self.industry,
+        }
+
+    def registered(self) -> None:
+        self.record(CustomerRegistered(**self.snapshot()))
+
+    def changed(self, fields: list[str]) -> None:
+        self.version += 1
+        self.record(CustomerUpdated(**self.snapshot(), changed=sorted(fields)))
+
+
+class CustomerAddress(Base):
+    __tablename__ = "customer_addresses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(20), default="registered")
+    province: Mapped[str | None] = mapped_column(String(50))
+    city: Mapped[str | None] = mapped_column(String(50))
+    district: Mapped[str | None] = mapped_column(String(50))
+    street: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str] = mapped_column(String(2), default="CN")
+    region_class: Mapped[str | None] = mapped_column(String(20))
+    area_class: Mapped[str | None] = mapped_column(String(20))
+
+    customer: Mapped[Customer] = relationship(back_populates="addresses", lazy="raise")

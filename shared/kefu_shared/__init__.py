@@ -1,0 +1,1 @@
+"""Kefu common library: what every Kefu service shares."""

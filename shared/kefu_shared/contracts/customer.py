@@ -1,0 +1,97 @@
+"""Events published by the customer service on ``customer.events.v1``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from kefu_shared.events import EventData, contract
+
+TOPIC = "customer.events.v1"
+
+CustomerKind = Literal["company", "individual"]
+
+
+class CustomerSnapshot(EventData):
+    """What other services keep in their local copy of a customer."""
+
+    id: str
+    number: str
+    kind: CustomerKind
+    name: str
+    dealer_id: str | None = None
+    region_class: str | None = None
+    area_class: str | None = None
+    tier: str | None = None
+    key_account: bool = False
+    status: str = "active"
+    phone: str | None = None
+    email: str | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    industry: str | None = None
+    on_credit_hold: bool = False
+
+
+@contract("customer.registered", topic=TOPIC)
+class CustomerRegistered(CustomerSnapshot):
+    pass
+
+
+@contract("customer.updated", topic=TOPIC)
+class CustomerUpdated(CustomerSnapshot):
+    changed: list[str] = []
+
+
+@contract("customer.archived", topic=TOPIC)
+class CustomerArchived(EventData):
+    id: str
+    reason: str | None = None
+
+
+@contract("customer.classified", topic=TOPIC)
+class CustomerClassified(EventData):
+    id: str
+    previous_tier: str | None = None
+    tier: str
+    run_id: str
+    revenue: Decimal | None = None
+    rank: int | None = None
+    key_account: bool = False
+    dealer_id: str | None = None
+
+
+@contract("customer.credit_changed", topic=TOPIC)
+class CustomerCreditChanged(EventData):
+    id: str
+    rating: str | None = None
+    previous_rating: str | None = None
+    limit: Decimal | None = None
+    outstanding: Decimal | None = None
+    overdue_days: int = 0
+    on_hold: bool = False
+    hold_reason: str | None = None
+    reason: str | None = None
+    dealer_id: str | None = None
+
+
+@contract("customer.key_account_changed", topic=TOPIC)
+class CustomerKeyAccountChanged(EventData):
+    id: str
+    key_account: bool
+    manager: str | None = None
+    reason: str | None = None
+
+
+@contract("customer.merged", topic=TOPIC)
+class CustomerMerged(EventData):
+    surviving_id: str
+    merged_ids: list[str]
+
+
+@contract("customer.erased", topic=TOPIC)
+class CustomerErased(EventData):
+    id: str
+    erased_at: datetime | None = None

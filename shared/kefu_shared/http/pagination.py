@@ -1,0 +1,115 @@
+"""Keyset (cursor) pagination: stable under inserts, cheap on large tables.
+
+A cursor is an opaque URL-safe token holding the sort-key values of the last row of the
+previous page. Queries are ordered by (sort column, id) so ties never repeat or skip.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from kefu_shared.errors import InvalidInput
+
+T = TypeVar("T")
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+    limit: int
+
+
+def _encode_value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return {"dt": v.isoformat()}
+    if isinstance(v, Decimal):
+        return {"dec": str(v)}
+    return v
+
+
+def _decode_value(v: Any) -> Any:
+    if isinstance(v, dict) and "dt" in v:
+        return datetime.fromisoformat(v["dt"])
+    if isinstance(v, dict) and "dec" in v:
+        return Decimal(v["dec"])
+    return v
+
+
+def encode_cursor(values: Sequence[Any], *, sort: str = "") -> str:
+    raw = json.dumps({"s": sort, "v": [_encode_value(v) for v in values]}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, sort: str = "") -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if data.get("s", "") != sort:
+            raise ValueError("cursor was made for another sort order")
+        return [_decode_value(v) for v in data["v"]]
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(
+            "invalid cursor", errors=[{"field": "cursor", "message": str(exc)[:200]}]
+        ) from None
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if limit < 1 or limit > MAX_LIMIT:
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_LIMIT}",
+            errors=[{"field": "limit", "message": f"between 1 and {MAX_LIMIT}"}],
+        )
+    return limit
+
+
+def apply_keyset(
+    stmt: Select[Any],
+    columns: Sequence[InstrumentedAttribute[Any]],
+    *,
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
+    sort: str = "",
+) -> Select[Any]:
+    """Order by ``columns`` (the last must be unique) and start after ``cursor``."""
+    if cursor:
+        values = decode_cursor(cursor, sort=sort)
+        if len(values) != len(columns):
+            raise InvalidInput("invalid cursor", errors=[{"field": "cursor", "message": "shape"}])
+        # (a, b) > (x, y)  ==  a > x OR (a = x AND b > y), expanded for any length.
+        clauses = []
+        for i, col in enumerate(columns):
+            eqs = [columns[j] == values[j] for j in range(i)]
+            cmp = col < values[i] if descending else col > values[i]
+            clauses.append(and_(*eqs, cmp))
+        stmt = stmt.where(or_(*clauses))
+    order = [c.desc() if descending else c.asc() for c in columns]
+    return stmt.order_by(*order).limit(limit + 1)
+
+
+def page_from_rows(
+    rows: Sequence[Any],
+    *,
+    limit: int,
+    key: Any,
+    sort: str = "",
+) -> tuple[list[Any], str | None]:
+    """Split the ``limit + 1`` fetched rows into a page and the next cursor."""
+    items = list(rows[:limit])
+    next_cursor = None
+    if len(rows) > limit and items:
+        next_cursor = encode_cursor(key(items[-1]), sort=sort)
+    return items, next_cursor

@@ -1,0 +1,90 @@
+"""Kafka client factories and topic administration (aiokafka)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from kefu_shared.logging import get_logger
+from kefu_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+SERVICES = ("customer", "complaint", "ticket", "survey")
+ALL_TOPICS = tuple(f"{s}.events.v1" for s in SERVICES) + tuple(f"{s}.dlq.v1" for s in SERVICES)
+
+
+def make_producer(settings: ServiceSettings, *, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=settings.kafka_enable_idempotence,
+        request_timeout_ms=settings.kafka_request_timeout_ms,
+        linger_ms=5,
+    )
+
+
+def make_consumer(
+    settings: ServiceSettings, *, group_id: str, topics: Iterable[str]
+) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=group_id,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        request_timeout_ms=max(settings.kafka_request_timeout_ms, 5000),
+        metadata_max_age_ms=5000,
+    )
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[str] = ALL_TOPICS,
+    *,
+    partitions: int = 3,
+    replication: int = 1,
+    timeout_s: float = 10.0,
+) -> None:
+    """Create topics that do not exist yet (idempotent: 'already exists' is fine)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        wanted = list(topics)
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(
+                    [NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing]
+                )
+            except TopicAlreadyExistsError:
+                pass
+            log.info("kafka.topics_created", topics=missing, partitions=partitions)
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(bootstrap_servers: str, timeout_s: float = 1.0) -> bool:
+    """True if a TCP connection to any bootstrap server opens within the timeout."""
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout_s)
+        except (OSError, TimeoutError, ValueError):
+            continue
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
+        return True
+    return False

@@ -1,0 +1,276 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, in order, at least once.
+
+One sweep reads the oldest unpublished rows (by id, i.e. commit order per aggregate),
+sends them with acks=all, waits for every acknowledgement and marks as published the
+longest acknowledged prefix. Anything after the first failure stays unpublished and is
+sent again on the next sweep, so an aggregate's events are never reordered; a duplicate
+happens only when an ack was lost, and consumers absorb it through their inbox.
+
+Several replicas of a service may run: on PostgreSQL only the holder of a session-level
+advisory lock relays (the others stand by and take over when it dies); SQLite is a
+single-process database, so its relay needs no lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table, delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kefu_shared.db import utcnow
+from kefu_shared.kafka import ALL_TOPICS, ensure_topics, make_producer
+from kefu_shared.logging import get_logger
+from kefu_shared.metrics import (
+    OUTBOX_ACTIVE,
+    OUTBOX_FAILED,
+    OUTBOX_LAG,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PUBLISHED,
+)
+from kefu_shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+ProducerFactory = Callable[[], AIOKafkaProducer]
+
+
+def advisory_key(service: str) -> int:
+    """A stable signed 64-bit key for pg_try_advisory_lock."""
+    digest = hashlib.sha256(f"kefu-outbox-relay:{service}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        outbox: Table,
+        producer_factory: ProducerFactory | None = None,
+        retention: timedelta = timedelta(days=7),
+    ) -> None:
+        self.service = service
+        self.settings = settings
+        self.engine = engine
+        self.outbox = outbox
+        self._producer_factory = producer_factory or (
+            lambda: make_producer(settings, client_id=f"{service}-relay")
+        )
+        self._producer: AIOKafkaProducer | None = None
+        self._stopping = asyncio.Event()
+        self._wakeup = asyncio.Event()
+        self._lock_conn: AsyncConnection | None = None
+        self.retention = retention
+        self.published = 0
+        self.failed = 0
+        self.broker_ok = False
+        self.active = False
+        self._last_housekeeping = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def wake(self) -> None:
+        """Sweep now instead of at the next poll (called after a commit that wrote events)."""
+        self._wakeup.set()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Sweep until stopped, backing off while the broker or database is unavailable."""
+        backoff = 0.0
+        try:
+            while not self._stopping.is_set():
+                try:
+                    if not await self._hold_lock():
+                        await self._sleep(max(1.0, self.settings.relay_poll_interval_s * 5))
+                        continue
+                    await self._ensure_producer()
+                    sent = await self.publish_pending()
+                    backoff = 0.0
+                    await self._housekeeping()
+                    if sent < self.settings.relay_batch_size:
+                        await self._sleep(self.settings.relay_poll_interval_s)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # broker or database down: back off, never give up
+                    self.broker_ok = False
+                    OUTBOX_FAILED.labels(self.service).inc()
+                    self.failed += 1
+                    backoff = min(self.settings.relay_max_backoff_s, max(0.25, backoff * 2))
+                    log.warning(
+                        "outbox.relay_error", error=repr(exc)[:500], retry_in_s=backoff
+                    )
+                    await self._close_producer()
+                    await self._sleep(backoff)
+        finally:
+            await self._close_producer()
+            await self._release_lock()
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+        except TimeoutError:
+            pass
+        self._wakeup.clear()
+
+    # -- single active relay -----------------------------------------------------------
+    async def _hold_lock(self) -> bool:
+        if self.engine.dialect.name != "postgresql":
+            self.active = True
+            OUTBOX_ACTIVE.labels(self.service).set(1)
+            return True
+        if self._lock_conn is not None:
+            try:
+                await self._lock_conn.execute(text("SELECT 1"))
+                return True
+            except Exception:
+                await self._release_lock()
+        conn = await self.engine.connect()
+        got = (
+            await conn.execute(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": advisory_key(self.service)}
+            )
+        ).scalar()
+        await conn.commit()
+        if got:
+            self._lock_conn = conn
+            self.active = True
+            OUTBOX_ACTIVE.labels(self.service).set(1)
+            log.info("outbox.relay_active", service=self.service)
+            return True
+        await conn.close()
+        self.active = False
+        OUTBOX_ACTIVE.labels(self.service).set(0)
+        return False
+
+    async def _release_lock(self) -> None:
+        conn, self._lock_conn = self._lock_conn, None
+        self.active = False
+        if conn is not None:
+            try:
+                await conn.execute(
+                    text("SELECT pg_advisory_unlock(:k)"), {"k": advisory_key(self.service)}
+                )
+                await conn.commit()
+            except Exception:
+                pass
+            try:
+                await conn.close()
+            except Exception:
+                pass
+
+    # -- producing ---------------------------------------------------------------------
+    async def _ensure_producer(self) -> None:
+        if self._producer is not None:
+            return
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            ALL_TOPICS,
+            partitions=self.settings.kafka_topic_partitions,
+            replication=self.settings.kafka_topic_replication,
+        )
+        producer = self._producer_factory()
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
+        self.broker_ok = True
+
+    async def _close_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), 5)
+            except Exception:
+                pass
+
+    async def publish_pending(self) -> int:
+        """One sweep: publish up to a batch of rows; return how many were acknowledged."""
+        assert self._producer is not None
+        o = self.outbox
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(o.c.id, o.c.topic, o.c.key, o.c.type, o.c.event_id, o.c.payload)
+                    .where(o.c.published_at.is_(None))
+                    .order_by(o.c.id)
+                    .limit(self.settings.relay_batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        futures = []
+        send_error: BaseException | None = None
+        for row in rows:
+            try:
+                fut = await self._producer.send(
+                    row.topic,
+                    value=row.payload.encode(),
+                    key=row.key.encode(),
+                    headers=[("ce_type", row.type.encode()), ("ce_id", row.event_id.encode())],
+                )
+            except Exception as exc:
+                send_error = exc
+                break
+            futures.append(fut)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        acked: list[int] = []
+        first_error: BaseException | None = send_error
+        for row, result in zip(rows, results):
+            if isinstance(result, BaseException):
+                first_error = result
+                break
+            acked.append(row.id)
+        if len(acked) < len(rows) and first_error is None:
+            first_error = send_error
+        async with self.engine.begin() as conn:
+            if acked:
+                await conn.execute(
+                    update(o).where(o.c.id.in_(acked)).values(published_at=utcnow())
+                )
+            if first_error is not None:
+                failed_id = rows[len(acked)].id
+                await conn.execute(
+                    update(o)
+                    .where(o.c.id == failed_id)
+                    .values(attempts=o.c.attempts + 1, last_error=repr(first_error)[:2000])
+                )
+        self.published += len(acked)
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(acked))
+        if first_error is not None:
+            raise first_error
+        return len(acked)
+
+    async def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._last_housekeeping < 2.0:
+            return
+        self._last_housekeeping = now
+        o = self.outbox
+        async with self.engine.begin() as conn:
+            count, oldest = (
+                await conn.execute(
+                    select(func.count(), func.min(o.c.created_at)).where(o.c.published_at.is_(None))
+                )
+            ).one()
+            await conn.execute(
+                delete(o).where(
+                    o.c.published_at.is_not(None), o.c.published_at < utcnow() - self.retention
+                )
+            )
+        OUTBOX_LAG.labels(self.service).set(count or 0)
+        if oldest is not None:
+            OUTBOX_OLDEST_AGE.labels(self.service).set((utcnow() - oldest).total_seconds())
+        else:
+            OUTBOX_OLDEST_AGE.labels(self.service).set(0)

@@ -1,0 +1,88 @@
+"""Settings base class shared by every service (pydantic-settings)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "staging", "production"]
+
+# Secrets that ship in the repository for local development only.
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "dev-secret-change-me", "secret"})
+DEV_JWT_SECRET = "dev-secret-change-me"
+
+
+class ServiceSettings(BaseSettings):
+    """Common configuration; each service subclasses it with its own env prefix.
+
+    Service-specific values read ``<PREFIX>_<NAME>`` (e.g. ``CUSTOMER_DATABASE_URL``);
+    values every service shares read a global name (``KEFU_ENV``,
+    ``KAFKA_BOOTSTRAP_SERVERS``, ``KEFU_JWT_SECRET``...) so one variable configures the
+    whole stack.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "kefu"
+    env: Environment = Field("development", validation_alias=AliasChoices("KEFU_ENV"))
+    database_url: str = "sqlite+aiosqlite:///./var/kefu.db"
+    database_pool_size: int = 10
+    database_echo: bool = False
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    # Off on the dev broker (Tansu rejects it), on against a real Kafka cluster.
+    kafka_enable_idempotence: bool = Field(
+        False, validation_alias=AliasChoices("KAFKA_ENABLE_IDEMPOTENCE")
+    )
+    kafka_request_timeout_ms: int = Field(
+        15000, validation_alias=AliasChoices("KAFKA_REQUEST_TIMEOUT_MS")
+    )
+    kafka_session_timeout_ms: int = Field(
+        10000, validation_alias=AliasChoices("KAFKA_SESSION_TIMEOUT_MS")
+    )
+    kafka_heartbeat_interval_ms: int = Field(
+        3000, validation_alias=AliasChoices("KAFKA_HEARTBEAT_INTERVAL_MS")
+    )
+    kafka_topic_partitions: int = Field(3, validation_alias=AliasChoices("KAFKA_TOPIC_PARTITIONS"))
+    kafka_topic_replication: int = Field(
+        1, validation_alias=AliasChoices("KAFKA_TOPIC_REPLICATION")
+    )
+
+    relay_enabled: bool = True
+    relay_batch_size: int = 200
+    relay_poll_interval_s: float = 0.2
+    relay_max_backoff_s: float = 10.0
+
+    consumers_enabled: bool = True
+    consumer_max_attempts: int = 5
+    consumer_retry_backoff_s: float = 0.2
+
+    jwt_secret: str = Field(DEV_JWT_SECRET, validation_alias=AliasChoices("KEFU_JWT_SECRET"))
+    jwt_jwks_url: str | None = Field(None, validation_alias=AliasChoices("KEFU_JWT_JWKS_URL"))
+    jwt_issuer: str = Field("kefu", validation_alias=AliasChoices("KEFU_JWT_ISSUER"))
+    jwt_audience: str = Field("kefu", validation_alias=AliasChoices("KEFU_JWT_AUDIENCE"))
+
+    log_level: str = Field("INFO", validation_alias=AliasChoices("KEFU_LOG_LEVEL"))
+    log_json: bool = Field(True, validation_alias=AliasChoices("KEFU_LOG_JSON"))
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        if self.env in ("staging", "production"):
+            if self.jwt_jwks_url is None and self.jwt_secret in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    "KEFU_JWT_SECRET is a placeholder; set a real secret or KEFU_JWT_JWKS_URL "
+                    f"when KEFU_ENV={self.env}"
+                )
+        return self

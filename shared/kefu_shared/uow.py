@@ -1,0 +1,162 @@
+"""Unit of work: the only place that commits, and where outbox rows are written.
+
+Aggregates record events (:class:`EventRecorder`); on :meth:`UnitOfWork.commit` the unit of
+work collects every event recorded by objects in the session, writes them to the outbox
+table and commits -- state change and events in one transaction.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import Table, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kefu_shared.context import current_correlation_id, traceparent_var
+from kefu_shared.db import utcnow
+from kefu_shared.events import CloudEvent, EventData, make_event
+
+_sequence = itertools.count()
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    seq: int
+    data: EventData
+    subject: str
+    dealerid: str | None
+
+
+class EventRecorder:
+    """Mixin for aggregates: ``self.record(SomethingHappened(...))`` in a domain method."""
+
+    def _pending(self) -> list[PendingEvent]:
+        # ORM objects loaded from the database skip __init__: create the list lazily.
+        pending: list[PendingEvent] | None = self.__dict__.get("_kefu_pending_events")
+        if pending is None:
+            pending = []
+            self.__dict__["_kefu_pending_events"] = pending
+        return pending
+
+    def record(self, data: EventData, *, subject: str | None = None) -> None:
+        subj = subject if subject is not None else str(getattr(self, "id"))
+        dealer = getattr(self, "dealer_id", None)
+        self._pending().append(PendingEvent(next(_sequence), data, subj, dealer))
+
+    def collect_events(self) -> list[PendingEvent]:
+        pending = self._pending()
+        out = list(pending)
+        pending.clear()
+        return out
+
+
+def outbox_row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "topic": topic,
+        "key": key,
+        "type": event.type,
+        "payload": event.model_dump_json(exclude_none=True),
+        "created_at": utcnow(),
+        "attempts": 0,
+    }
+
+
+class UnitOfWork:
+    """``async with uow:`` opens a session; ``await uow.commit()`` writes state + outbox."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        outbox: Table,
+        *,
+        source: str,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._after_commit = after_commit
+        self._outbox = outbox
+        self.source = source
+        self._session: AsyncSession | None = None
+        self._extra: list[PendingEvent] = []
+        self.committed_events: list[CloudEvent] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._session_factory()
+        self._extra = []
+        self.committed_events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() rolls back anything uncommitted and detaches objects without expiring
+        # them, so what a use case returns stays readable after the unit of work ends.
+        self._extra.clear()
+        try:
+            await self.session.close()
+        finally:
+            self._session = None
+
+    def emit(self, data: EventData, *, subject: str, dealerid: str | None = None) -> None:
+        """Record an event that belongs to no loaded aggregate (e.g. set-based updates)."""
+        self._extra.append(PendingEvent(next(_sequence), data, subject, dealerid))
+
+    def _collect(self) -> list[PendingEvent]:
+        pending = list(self._extra)
+        self._extra.clear()
+        seen: set[int] = set()
+        for obj in itertools.chain(self.session.new, self.session.identity_map.values()):
+            if isinstance(obj, EventRecorder) and id(obj) not in seen:
+                seen.add(id(obj))
+                pending.extend(obj.collect_events())
+        pending.sort(key=lambda p: p.seq)
+        return pending
+
+    async def flush_events(self) -> list[CloudEvent]:
+        """Write recorded events to the outbox inside the current transaction."""
+        pending = self._collect()
+        if not pending:
+            return []
+        correlation = current_correlation_id()
+        trace = traceparent_var.get()
+        events = [
+            make_event(
+                p.data,
+                source=self.source,
+                subject=p.subject,
+                correlationid=correlation,
+                traceparent=trace,
+                dealerid=p.dealerid,
+            )
+            for p in pending
+        ]
+        rows = [outbox_row(e, topic=p.data.topic, key=p.subject) for e, p in zip(events, pending)]
+        await self.session.execute(insert(self._outbox), rows)
+        return events
+
+    async def commit(self) -> None:
+        await self.session.flush()
+        events = await self.flush_events()
+        await self.session.commit()
+        self.committed_events.extend(events)
+        if events and self._after_commit is not None:
+            self._after_commit()
+
+    async def rollback(self) -> None:
+        self._extra.clear()
+        if self._session is not None:
+            await self._session.rollback()
