@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -16,7 +17,7 @@ SERVICE_DIR = Path(__file__).resolve().parent.parent
 NAME = "customer"
 
 
-def create_app(settings: CustomerSettings | None = None, **kw: object) -> FastAPI:
+def create_app(settings: CustomerSettings | None = None, **kw: Any) -> FastAPI:
     return create_service_app(
         name=NAME,
         title="Kefu customer service",
@@ -26,7 +27,7 @@ def create_app(settings: CustomerSettings | None = None, **kw: object) -> FastAP
         tables=platform,
         routers=[router],
         handlers=HANDLERS,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

@@ -67,8 +67,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="kefu"'} if exc.status == 401 else None
         return problem(
-            headers=headers,
             exc.status,
+            headers=headers,
             title=exc.title,
             detail=exc.detail,
             slug=exc.slug,

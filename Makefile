@@ -1,0 +1,48 @@
+# Kefu — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PACKAGES := -e shared -e services/customer -e services/complaint -e services/ticket \
+            -e services/survey -e services/gateway
+PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+
+.PHONY: install run test test-unit test-integration lint typecheck check bench lock k8s-validate clean
+
+install: $(STAMP)
+
+$(STAMP): constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP_INSTALL) $(PACKAGES) -r requirements-dev.txt
+	@touch $(STAMP)
+
+## Start broker, migrations, four services and the gateway (Ctrl-C stops them all).
+run: install
+	$(BIN)/python scripts/devstack.py
+
+## Unit and integration tests (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check shared services tests scripts bench
+
+typecheck: install
+	$(BIN)/mypy shared/kefu_shared
+
+check: lint typecheck test
+
+bench: install
+	$(BIN)/python bench/classification.py $(BENCH_ARGS)
+
+## Re-pin every dependency after changing a pyproject.toml or requirements-dev.txt.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q $(PACKAGES) -r requirements-dev.txt
+	$(BIN)/pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,13 @@
+"""Tables of the complaint service."""
+
+from kefu_shared.db import PlatformTables, ServiceBase, make_metadata
+from kefu_shared.replicas import customer_copy_table
+
+
+class Base(ServiceBase):
+    __abstract__ = True
+    metadata = make_metadata()
+
+
+platform = PlatformTables(Base.metadata)
+customer_copies = customer_copy_table(Base.metadata)

@@ -1,0 +1,1 @@
+"""Kefu gateway: routes, authenticates and aggregates for the front end and dealers."""

@@ -1,0 +1,72 @@
+"""App factory of the gateway (no business database of its own)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from gateway.clients import ServiceClient
+from gateway.endpoints import health_router, router
+from gateway.settings import GatewaySettings
+from kefu_shared.auth import TokenVerifier
+from kefu_shared.http.middleware import RequestContextMiddleware
+from kefu_shared.http.problems import install_problem_handlers
+from kefu_shared.logging import configure_logging, get_logger
+
+log = get_logger(__name__)
+UPSTREAMS = ("customer", "complaint", "ticket", "survey")
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    configure_logs: bool = True,
+) -> FastAPI:
+    settings = settings or GatewaySettings()
+    transports = transports or {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if configure_logs:
+            configure_logging(service="gateway", level=settings.log_level, json=settings.log_json)
+        app.state.clients = {
+            name: ServiceClient(
+                name,
+                getattr(settings, f"{name}_url"),
+                timeout_s=settings.upstream_timeout_s,
+                connect_timeout_s=settings.upstream_connect_timeout_s,
+                transport=transports.get(name),
+            )
+            for name in UPSTREAMS
+        }
+        log.info("service.started", service="gateway", env=settings.env)
+        try:
+            yield
+        finally:
+            for client in app.state.clients.values():
+                await client.aclose()
+
+    app = FastAPI(
+        title="Kefu API gateway",
+        description="One entry point to Kefu for the web front end and partner dealers.",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    app.include_router(health_router())
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, service="gateway")
+    return app

@@ -1,0 +1,1 @@
+"""Kefu survey service. Satisfaction surveys (满意度调查): templates, campaigns, triggered surveys, scoring."""

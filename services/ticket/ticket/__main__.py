@@ -1,0 +1,18 @@
+from ticket.main import NAME, SERVICE_DIR, create_app, create_runtime
+from ticket.settings import TicketSettings
+from kefu_shared.cli import main
+
+
+def run() -> None:
+    main(
+        name=NAME,
+        settings_factory=TicketSettings,
+        app_factory=create_app,
+        service_dir=SERVICE_DIR,
+        default_port=8003,
+        runtime_factory=create_runtime,
+    )
+
+
+if __name__ == "__main__":
+    run()
