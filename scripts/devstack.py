@@ -73,7 +73,10 @@ def main() -> int:
         log(f"topics ready: {', '.join(ALL_TOPICS)}")
 
         for name, _ in SERVICES:
-            url = env.get(f"{name.upper()}_DATABASE_URL") or f"sqlite+aiosqlite:///{ROOT}/var/{name}.db"
+            url = (
+                env.get(f"{name.upper()}_DATABASE_URL")
+                or f"sqlite+aiosqlite:///{ROOT}/var/{name}.db"
+            )
             env[f"{name.upper()}_DATABASE_URL"] = url
             upgrade(ROOT / "services" / name, url)
         log("migrations applied")
@@ -94,7 +97,7 @@ def main() -> int:
                 stderr=subprocess.STDOUT,
             )
             procs.append((name, port, proc))
-        for name, port, proc in procs:
+        for name, port, _ in procs:
             if not wait_healthy(port, 60):
                 log(f"{name} did not become healthy; see var/{name}.log")
                 return 1

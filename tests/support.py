@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from kefu_shared.auth import issue_token
 from kefu_shared.events import CloudEvent, parse_event
@@ -86,7 +86,9 @@ class DatabaseFactory:
             self._templates[service] = name
         else:
             path = self.workdir / f"template-{service}.db"
-            _run_maybe_threaded(lambda: upgrade(ROOT / "services" / service, f"sqlite+aiosqlite:///{path}"))
+            _run_maybe_threaded(
+                lambda: upgrade(ROOT / "services" / service, f"sqlite+aiosqlite:///{path}")
+            )
             self._templates[service] = str(path)
         return self._templates[service]
 
@@ -125,7 +127,7 @@ def _run_in_thread(coro_fn: Callable[[], Awaitable[None]]) -> None:
     def target() -> None:
         try:
             asyncio.run(coro_fn())  # type: ignore[arg-type]
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     t = threading.Thread(target=target)
@@ -147,7 +149,7 @@ def _run_maybe_threaded(fn: Callable[[], None]) -> None:
     def target() -> None:
         try:
             fn()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     t = threading.Thread(target=target)
@@ -212,7 +214,7 @@ async def read_topic(
         while parts is None:
             parts = consumer.partitions_for_topic(topic)
             if parts is None:
-                await consumer._client.force_metadata_update()  # noqa: SLF001
+                await consumer._client.force_metadata_update()
                 parts = consumer.partitions_for_topic(topic)
                 if parts is None:
                     if asyncio.get_running_loop().time() > deadline:
@@ -290,7 +292,9 @@ class Stack:
             await self._stack.enter_async_context(gapp.router.lifespan_context(gapp))
             self.apps["gateway"] = gapp
             self.gateway = await self._stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=gapp), base_url="http://gateway")
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=gapp), base_url="http://gateway"
+                )
             )
         return self
 
@@ -299,7 +303,9 @@ class Stack:
             transport=httpx.ASGITransport(app=self.apps[name]), base_url=f"http://{name}"
         )
 
-    def token(self, role: str = "admin", *, dealer_id: str | None = None, user: str = "tester") -> str:
+    def token(
+        self, role: str = "admin", *, dealer_id: str | None = None, user: str = "tester"
+    ) -> str:
         settings = next(iter(self.settings.values()))
         return issue_token(settings, subject=user, roles=[role], dealer_id=dealer_id)
 

@@ -56,7 +56,9 @@ class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self._jwks: jwt.PyJWKClient | None = (
-            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True) if settings.jwt_jwks_url else None
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
+            if settings.jwt_jwks_url
+            else None
         )
 
     async def verify(self, token: str) -> Principal:

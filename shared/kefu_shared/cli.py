@@ -61,7 +61,9 @@ def main(
         asyncio.run(_relay_only(name, settings, runtime_factory))
 
 
-async def _relay_only(name: str, settings: ServiceSettings, runtime_factory: Callable[[Any], Any]) -> None:
+async def _relay_only(
+    name: str, settings: ServiceSettings, runtime_factory: Callable[[Any], Any]
+) -> None:
     configure_logging(service=f"{name}-relay", level=settings.log_level, json=settings.log_json)
     runtime = runtime_factory(settings)
     loop = asyncio.get_running_loop()

@@ -44,10 +44,10 @@ def topics_for(handlers: Handlers) -> list[str]:
     return sorted({contract_for(t).topic for t in handlers})
 
 
-def _header(record: ConsumerRecord, name: str) -> str | None:
+def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
     for key, value in record.headers or ():
         if key == name and value is not None:
-            return value.decode(errors="replace")
+            return bytes(value).decode(errors="replace")
     return None
 
 
@@ -152,7 +152,9 @@ class ConsumerRunner:
                 return
             data = parse_data(event)
         except InvalidEvent as exc:
-            await self.dead_letter(record, producer, error=str(exc), attempts=0, event_type=event_type)
+            await self.dead_letter(
+                record, producer, error=str(exc), attempts=0, event_type=event_type
+            )
             return
         await self.apply(event, data, record=record, producer=producer)
 
@@ -238,7 +240,8 @@ class ConsumerRunner:
         attempts: int,
         event_type: str | None,
     ) -> None:
-        headers = list(record.headers or ()) + [
+        headers = [
+            *(record.headers or ()),
             ("dlq_consumer", self.name.encode()),
             ("dlq_error", error[:4000].encode()),
             ("dlq_attempts", str(attempts).encode()),
@@ -246,7 +249,9 @@ class ConsumerRunner:
             ("dlq_source_partition", str(record.partition).encode()),
             ("dlq_source_offset", str(record.offset).encode()),
         ]
-        await producer.send_and_wait(self.dlq_topic, value=record.value, key=record.key, headers=headers)
+        await producer.send_and_wait(
+            self.dlq_topic, value=record.value, key=record.key, headers=headers
+        )
         EVENTS_DEADLETTERED.labels(self.name, event_type or "unknown").inc()
         self.deadlettered += 1
         log.error(

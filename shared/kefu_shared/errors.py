@@ -53,7 +53,9 @@ class InvalidInput(DomainError):
     slug = "validation-error"
     title = "Validation error"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **ext: Any) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, **ext: Any
+    ) -> None:
         super().__init__(detail, errors=errors or [], **ext)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
 from kefu_shared.context import correlation_id_var, request_id_var
 
 
-def _add_context(_: object, __: str, event_dict: dict) -> dict:
+def _add_context(_: object, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     rid = request_id_var.get()
     cid = correlation_id_var.get()
     if rid and "request_id" not in event_dict:
@@ -22,7 +23,7 @@ def _add_context(_: object, __: str, event_dict: dict) -> dict:
 
 def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog records through one JSON (or console) renderer."""
-    shared_processors: list = [
+    shared_processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -61,4 +62,5 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger

@@ -106,9 +106,7 @@ class OutboxRelay:
                     OUTBOX_FAILED.labels(self.service).inc()
                     self.failed += 1
                     backoff = min(self.settings.relay_max_backoff_s, max(0.25, backoff * 2))
-                    log.warning(
-                        "outbox.relay_error", error=repr(exc)[:500], retry_in_s=backoff
-                    )
+                    log.warning("outbox.relay_error", error=repr(exc)[:500], retry_in_s=backoff)
                     await self._close_producer()
                     await self._sleep(backoff)
         finally:
@@ -227,7 +225,7 @@ class OutboxRelay:
         results = await asyncio.gather(*futures, return_exceptions=True)
         acked: list[int] = []
         first_error: BaseException | None = send_error
-        for row, result in zip(rows, results):
+        for row, result in zip(rows, results, strict=False):
             if isinstance(result, BaseException):
                 first_error = result
                 break
@@ -236,9 +234,7 @@ class OutboxRelay:
             first_error = send_error
         async with self.engine.begin() as conn:
             if acked:
-                await conn.execute(
-                    update(o).where(o.c.id.in_(acked)).values(published_at=utcnow())
-                )
+                await conn.execute(update(o).where(o.c.id.in_(acked)).values(published_at=utcnow()))
             if first_error is not None:
                 failed_id = rows[len(acked)].id
                 await conn.execute(

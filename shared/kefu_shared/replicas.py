@@ -167,11 +167,15 @@ def customer_copy_router(table: Table, *, prefix: str = "/api/v1") -> APIRouter:
     router = APIRouter(prefix=prefix, tags=["customer copies"])
 
     @router.get("/customer-copies/{customer_id}", summary="This service's copy of a customer")
-    async def read_copy(customer_id: str, uow: UowDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    async def read_copy(
+        customer_id: str, uow: UowDep, principal: CurrentPrincipal
+    ) -> dict[str, Any]:
         async with uow:
             row = (
-                await uow.session.execute(select(table).where(table.c.id == customer_id))
-            ).mappings().first()
+                (await uow.session.execute(select(table).where(table.c.id == customer_id)))
+                .mappings()
+                .first()
+            )
         if row is None or not principal.can_see_dealer(row["dealer_id"]):
             raise NotFound(f"customer {customer_id} not found")
         return dict(row)

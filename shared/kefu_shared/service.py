@@ -61,7 +61,9 @@ class ServiceRuntime:
         if settings.is_sqlite:
             _ensure_sqlite_dir(settings.database_url)
         engine = create_engine(
-            settings.database_url, echo=settings.database_echo, pool_size=settings.database_pool_size
+            settings.database_url,
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
         )
         rt = cls(
             name=name,

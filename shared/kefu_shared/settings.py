@@ -11,7 +11,9 @@ Environment = Literal["development", "test", "staging", "production"]
 
 # Secrets that ship in the repository for local development only.
 DEV_JWT_SECRET = "dev-secret-change-me-kefu-local-development-only"
-PLACEHOLDER_SECRETS = frozenset({"", "changethis", "secret", "dev-secret-change-me", DEV_JWT_SECRET})
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changethis", "secret", "dev-secret-change-me", DEV_JWT_SECRET}
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -79,12 +81,10 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:
-        if self.env in ("staging", "production"):
-            if self.jwt_jwks_url is None and (
-                self.jwt_secret in PLACEHOLDER_SECRETS or len(self.jwt_secret) < 32
-            ):
-                raise ValueError(
-                    "KEFU_JWT_SECRET is a placeholder; set a real secret or KEFU_JWT_JWKS_URL "
-                    f"when KEFU_ENV={self.env}"
-                )
+        weak = self.jwt_secret in PLACEHOLDER_SECRETS or len(self.jwt_secret) < 32
+        if self.env in ("staging", "production") and self.jwt_jwks_url is None and weak:
+            raise ValueError(
+                "KEFU_JWT_SECRET is a placeholder; set a real secret or KEFU_JWT_JWKS_URL "
+                f"when KEFU_ENV={self.env}"
+            )
         return self

@@ -43,7 +43,8 @@ class EventRecorder:
         return pending
 
     def record(self, data: EventData, *, subject: str | None = None) -> None:
-        subj = subject if subject is not None else str(getattr(self, "id"))
+        # Aggregates are ORM classes with an ``id`` column, which the mixin cannot declare.
+        subj = subject if subject is not None else str(getattr(self, "id"))  # noqa: B009
         dealer = getattr(self, "dealer_id", None)
         self._pending().append(PendingEvent(next(_sequence), data, subj, dealer))
 
@@ -144,7 +145,10 @@ class UnitOfWork:
             )
             for p in pending
         ]
-        rows = [outbox_row(e, topic=p.data.topic, key=p.subject) for e, p in zip(events, pending)]
+        rows = [
+            outbox_row(e, topic=p.data.topic, key=p.subject)
+            for e, p in zip(events, pending, strict=True)
+        ]
         await self.session.execute(insert(self._outbox), rows)
         return events
 

@@ -20,7 +20,11 @@ async def test_customer_created_through_gateway_is_published_and_copied(stack: S
 
     resp = await stack.gateway.post(
         "/api/v1/customers",
-        json={"kind": "company", "name": "Hangzhou Pump Works", "credit_code": "91330100MA27XL0E2G"},
+        json={
+            "kind": "company",
+            "name": "Hangzhou Pump Works",
+            "credit_code": "91330100MA27XL0E2G",
+        },
         headers=headers,
     )
     assert resp.status_code == 201, resp.text

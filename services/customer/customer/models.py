@@ -153,7 +153,9 @@ class CustomerAddress(Base):
     __tablename__ = "customer_addresses"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[str] = mapped_column(String(20), default="registered")
     province: Mapped[str | None] = mapped_column(String(50))

@@ -15,9 +15,7 @@ from kefu_shared.numbering import next_value
 from kefu_shared.uow import UnitOfWork
 
 
-def _address_rows(
-    addresses: list[Address], settings: CustomerSettings
-) -> list[CustomerAddress]:
+def _address_rows(addresses: list[Address], settings: CustomerSettings) -> list[CustomerAddress]:
     rows = []
     for pos, a in enumerate(addresses):
         region = a.region_class or classify_region(
@@ -29,7 +27,9 @@ def _address_rows(
             home_city=settings.home_city,
         )
         rows.append(
-            CustomerAddress(**a.model_dump(exclude={"region_class"}), region_class=region, position=pos)
+            CustomerAddress(
+                **a.model_dump(exclude={"region_class"}), region_class=region, position=pos
+            )
         )
     return rows
 
@@ -60,7 +60,9 @@ async def register_customer(
                 errors=[{"field": "credit_code", "message": "already registered"}],
             )
         seq = await next_value(uow.session, platform.sequences, "customer")
-        fields: dict[str, Any] = data.model_dump(exclude={"addresses", "contacts"}, exclude_none=True)
+        fields: dict[str, Any] = data.model_dump(
+            exclude={"addresses", "contacts"}, exclude_none=True
+        )
         fields["dealer_id"] = dealer_id
         customer = Customer(
             **fields,

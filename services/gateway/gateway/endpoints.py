@@ -34,7 +34,9 @@ ClientsDep = Annotated[dict[str, ServiceClient], Depends(get_clients)]
 
 class DevTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    role: str = Field(description="one of admin, service_manager, agent, dispatcher, technician, credit_manager, analyst, dealer")
+    role: str = Field(
+        description="one of admin, service_manager, agent, dispatcher, technician, credit_manager, analyst, dealer"
+    )
     user_id: str | None = Field(None, max_length=100)
     dealer_id: str | None = Field(None, max_length=64)
     name: str | None = Field(None, max_length=100)
@@ -152,7 +154,9 @@ def health_router() -> APIRouter:
         return JSONResponse(
             {
                 "status": "ready",
-                "upstreams": {n: ("up" if ok else "down") for n, ok in zip(names, results, strict=True)},
+                "upstreams": {
+                    n: ("up" if ok else "down") for n, ok in zip(names, results, strict=True)
+                },
             }
         )
 

@@ -19,7 +19,7 @@ ROUTES: dict[str, str] = {
 def upstream_for(path: str) -> str | None:
     best: tuple[int, str] | None = None
     for prefix, service in ROUTES.items():
-        if path == prefix or path.startswith(prefix + "/"):
-            if best is None or len(prefix) > best[0]:
-                best = (len(prefix), service)
+        matches = path == prefix or path.startswith(prefix + "/")
+        if matches and (best is None or len(prefix) > best[0]):
+            best = (len(prefix), service)
     return best[1] if best else None

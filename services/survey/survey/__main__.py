@@ -1,6 +1,6 @@
+from kefu_shared.cli import main
 from survey.main import NAME, SERVICE_DIR, create_app, create_runtime
 from survey.settings import SurveySettings
-from kefu_shared.cli import main
 
 
 def run() -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from kefu_shared.service import ServiceRuntime, create_service_app
 from survey.consumers import HANDLERS
 from survey.endpoints import routers
 from survey.models import Base, platform
 from survey.settings import SurveySettings
-from kefu_shared.service import ServiceRuntime, create_service_app
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 NAME = "survey"

@@ -1,6 +1,6 @@
+from kefu_shared.cli import main
 from ticket.main import NAME, SERVICE_DIR, create_app, create_runtime
 from ticket.settings import TicketSettings
-from kefu_shared.cli import main
 
 
 def run() -> None:

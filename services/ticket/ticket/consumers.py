@@ -1,8 +1,8 @@
 """Event handlers of the ticket service, by event type."""
 
-from ticket.models import customer_copies
 from kefu_shared.consumer import Handler
 from kefu_shared.replicas import customer_copy_handlers
+from ticket.models import customer_copies
 
 HANDLERS: dict[str, Handler] = {
     **customer_copy_handlers(customer_copies),

@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from kefu_shared.service import ServiceRuntime, create_service_app
 from ticket.consumers import HANDLERS
 from ticket.endpoints import routers
 from ticket.models import Base, platform
 from ticket.settings import TicketSettings
-from kefu_shared.service import ServiceRuntime, create_service_app
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 NAME = "ticket"

@@ -63,7 +63,14 @@ class IdempotencyMiddleware:
 
         body = await _read_body(receive)
         fingerprint = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+            b"\n".join(
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    body,
+                ]
+            )
         ).hexdigest()
         claim = await self._claim(engine, table, caller, key, fingerprint)
         if claim is not None:
@@ -126,9 +133,7 @@ class IdempotencyMiddleware:
             pass
         async with engine.begin() as conn:
             row = (
-                await conn.execute(
-                    select(table).where(table.c.scope == caller, table.c.key == key)
-                )
+                await conn.execute(select(table).where(table.c.scope == caller, table.c.key == key))
             ).first()
             if row is None:  # released meanwhile: try once more
                 return await self._claim(engine, table, caller, key, fingerprint)
