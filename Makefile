@@ -7,7 +7,7 @@ PACKAGES := -e shared -e services/customer -e services/complaint -e services/tic
             -e services/survey -e services/gateway
 PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 
-.PHONY: install run test test-unit test-integration lint typecheck check bench lock k8s-validate clean
+.PHONY: install run test test-unit lint typecheck check bench lock clean events
 
 install: $(STAMP)
 
@@ -46,3 +46,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+## Print the events of a topic (default customer.events.v1) from the beginning.
+TOPIC ?= customer.events.v1
+events: install
+	@$(BIN)/python -m kefu_shared.tail $(TOPIC)

@@ -57,7 +57,9 @@ def main() -> int:
     def shutdown(*_: object) -> None:
         raise KeyboardInterrupt
 
+    # Installed explicitly: a shell that starts us in the background ignores SIGINT.
     signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
     try:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             kafka_port = int(env.get("KEFU_KAFKA_PORT", "9092"))
@@ -117,7 +119,7 @@ def main() -> int:
     finally:
         for _, _, proc in procs:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGTERM)
         for _, _, proc in procs:
             try:
                 proc.wait(15)

@@ -128,7 +128,8 @@ async def forward(
         k: v
         for k, v in upstream.headers.items()
         if k.lower() not in HOP_BY_HOP
-        and k.lower() not in ("content-encoding", "x-request-id", "x-correlation-id")
+        and k.lower()
+        not in ("content-encoding", "x-request-id", "x-correlation-id", "date", "server")
     }
     return Response(
         content=upstream.content,
