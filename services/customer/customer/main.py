@@ -7,10 +7,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from customer.analytics.endpoints import router as analytics_router
+from customer.classification.endpoints import router as classification_router
 from customer.consumers import HANDLERS
+from customer.credit.endpoints import router as credit_router
 from customer.endpoints import router
-from customer.models import Base, platform
+from customer.ledger.endpoints import router as ledger_router
+from customer.models import platform
 from customer.settings import CustomerSettings
+from customer.tables import Base
 from kefu_shared.service import ServiceRuntime, create_service_app
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +30,7 @@ def create_app(settings: CustomerSettings | None = None, **kw: Any) -> FastAPI:
         settings=settings or CustomerSettings(),
         metadata=Base.metadata,
         tables=platform,
-        routers=[router],
+        routers=[router, ledger_router, credit_router, classification_router, analytics_router],
         handlers=HANDLERS,
         **kw,
     )

@@ -79,6 +79,13 @@ class Customer(EventRecorder, Base):
     transaction_pattern: Mapped[str | None] = mapped_column(String(20))
     worth_cultivating: Mapped[bool] = mapped_column(Boolean, default=False)
     key_account: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # Designated by hand (大客户 beyond super/large); key_account = tier in (super, large) or this.
+    key_account_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # lifecycle
+    archived_at: Mapped[datetime | None] = mapped_column()
+    merged_into: Mapped[str | None] = mapped_column(String(36))
+    erased_at: Mapped[datetime | None] = mapped_column()
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -102,6 +109,7 @@ class Customer(EventRecorder, Base):
         "sales_stage": "potential",
         "worth_cultivating": False,
         "key_account": False,
+        "key_account_manual": False,
         "phones": list,
         "preferences": dict,
         "products_owned": list,

@@ -1,0 +1,1 @@
+"""Sales ledger: orders/invoices and payments per customer, imported from the ERP."""

@@ -1,0 +1,60 @@
+"""Fixtures for customer-service tests: the service on a fresh migrated database, no
+broker (relay and consumers off), and helpers to read what it wrote to its outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from kefu_shared.events import CloudEvent
+from tests.support import DatabaseFactory, Stack, running_stack
+
+
+class CustomerHarness:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.runtime = stack.runtime("customer")
+        self.settings = stack.settings["customer"]
+        self.url = stack.urls["customer"]
+        self.http = stack.client("customer")
+
+    def auth(self, role: str = "admin", **kw: Any) -> dict[str, str]:
+        return self.stack.auth(role, **kw)
+
+    async def create_customer(self, role: str = "agent", **body: Any) -> dict[str, Any]:
+        body.setdefault("kind", "individual")
+        body.setdefault("name", "Test Customer")
+        r = await self.http.post("/api/v1/customers", json=body, headers=self.auth(role))
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def events(self, event_type: str | None = None) -> list[CloudEvent]:
+        """Events the service committed to its outbox, oldest first."""
+        outbox = self.runtime.tables.outbox
+        stmt = select(outbox.c.payload).order_by(outbox.c.id)
+        if event_type:
+            stmt = stmt.where(outbox.c.type == event_type)
+        async with self.runtime.uow() as uow:
+            rows = (await uow.session.execute(stmt)).scalars().all()
+        return [CloudEvent.model_validate_json(p) for p in rows]
+
+
+@pytest.fixture
+async def customer_svc(dbs: DatabaseFactory) -> AsyncIterator[CustomerHarness]:
+    async with running_stack(
+        dbs,
+        "127.0.0.1:1",  # no broker: relay and consumers are off
+        ("customer",),
+        gateway=False,
+        customer={"relay_enabled": False, "consumers_enabled": False},
+    ) as stack:
+        harness = CustomerHarness(stack)
+        async with harness.http:
+            yield harness
+
+
+__all__ = ["CustomerHarness", "httpx"]
