@@ -1,20 +1,50 @@
-"""HTTP routes of the customer service: parse, call one use case, shape the answer."""
+"""HTTP routes of customer profiles and lists: parse, call one use case, shape the answer."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi.responses import HTMLResponse
 
 from customer import service
-from customer.schemas import CustomerCreate, CustomerRead
+from customer.card import render_card_html
+from customer.domain import (
+    AreaClass,
+    BusinessType,
+    CompanySize,
+    CustomerKind,
+    Industry,
+    RegionClass,
+    SalesStage,
+    Source,
+    Tier,
+    TransactionPattern,
+)
+from customer.repository import SORTS, CustomerFilter
+from customer.schemas import (
+    EXPORT_COLUMNS,
+    ArchiveRequest,
+    CustomerCreate,
+    CustomerPage,
+    CustomerRead,
+    CustomerUpdate,
+    DuplicatePage,
+    MergeRequest,
+)
 from customer.settings import CustomerSettings
 from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.http.csvexport import csv_response, wants_csv
+from kefu_shared.http.pagination import clamp_limit
 from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
 WRITERS = ("service_manager", "agent", "credit_manager", "dealer")
+MANAGERS = ("service_manager",)
+Status = Literal["active", "archived", "merged", "erased"]
+SortKey = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
 
 def get_settings(request: Request) -> CustomerSettings:
@@ -22,6 +52,70 @@ def get_settings(request: Request) -> CustomerSettings:
 
 
 SettingsDep = Annotated[CustomerSettings, Depends(get_settings)]
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+def customer_filter(
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100, description="name, number, phone, email, credit code or city contains"
+        ),
+    ] = None,
+    kind: CustomerKind | None = None,
+    status_: Annotated[list[Status], Query(alias="status")] = ["active"],  # noqa: B006
+    tier: Annotated[list[Tier], Query()] = [],  # noqa: B006
+    region_class: Annotated[list[RegionClass], Query()] = [],  # noqa: B006
+    area_class: Annotated[list[AreaClass], Query()] = [],  # noqa: B006
+    province: Annotated[str | None, Query(max_length=50)] = None,
+    city: Annotated[str | None, Query(max_length=50)] = None,
+    district: Annotated[str | None, Query(max_length=50)] = None,
+    industry: Annotated[list[Industry], Query()] = [],  # noqa: B006
+    size: Annotated[list[CompanySize], Query()] = [],  # noqa: B006
+    business_type: Annotated[list[BusinessType], Query()] = [],  # noqa: B006
+    sales_stage: Annotated[list[SalesStage], Query()] = [],  # noqa: B006
+    transaction_pattern: Annotated[list[TransactionPattern], Query()] = [],  # noqa: B006
+    source: Annotated[list[Source], Query()] = [],  # noqa: B006
+    key_account: bool | None = None,
+    worth_cultivating: bool | None = None,
+    dealer_id: Annotated[str | None, Query(max_length=64)] = None,
+    owner: Annotated[str | None, Query(max_length=100)] = None,
+    tag: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> CustomerFilter:
+    return CustomerFilter(
+        q=q or None,
+        kind=kind,
+        status=list(status_),
+        tier=list(tier),
+        region_class=list(region_class),
+        area_class=list(area_class),
+        province=province,
+        city=city,
+        district=district,
+        industry=list(industry),
+        size=list(size),
+        business_type=list(business_type),
+        sales_stage=list(sales_stage),
+        transaction_pattern=list(transaction_pattern),
+        source=list(source),
+        key_account=key_account,
+        worth_cultivating=worth_cultivating,
+        dealer_id=dealer_id,
+        owner=owner,
+        tag=list(tag),
+        created_from=created_from,
+        created_to=created_to,
+    )
+
+
+FilterDep = Annotated[CustomerFilter, Depends(customer_filter)]
+FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
+
+
+def _with_etag(response: Response, etag: str) -> None:
+    response.headers["ETag"] = etag
 
 
 @router.post(
@@ -42,8 +136,100 @@ async def create_customer(
         uow=uow, data=body, actor=principal, settings=settings
     )
     response.headers["Location"] = f"/api/v1/customers/{customer.id}"
-    response.headers["ETag"] = customer.etag
+    _with_etag(response, customer.etag)
     return CustomerRead.model_validate(customer)
+
+
+@router.get(
+    "/customers",
+    response_model=CustomerPage,
+    summary="Customer list (客户一览表): filter on every dimension; ?format=csv exports all matches",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def list_customers(
+    request: Request,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    flt: FilterDep,
+    sort: SortKey = "name",
+    limit: int | None = None,
+    cursor: str | None = None,
+    format_: FormatParam = None,
+) -> Any:
+    if wants_csv(format_, request.headers.get("accept")):
+        rows = service.export_customers(uow=uow, flt=flt, actor=principal)
+
+        async def as_dicts() -> Any:
+            async for c in rows:
+                yield {col: getattr(c, col) for col in EXPORT_COLUMNS}
+
+        return csv_response(as_dicts(), EXPORT_COLUMNS, filename="customers.csv")
+    size = clamp_limit(limit)
+    items, next_cursor = await service.list_customers(
+        uow=uow, flt=flt, actor=principal, sort=sort, limit=size, cursor=cursor
+    )
+    return CustomerPage(
+        items=[CustomerRead.model_validate(c) for c in items], next_cursor=next_cursor, limit=size
+    )
+
+
+@router.get(
+    "/customers/address-classification",
+    summary="Address classification (客户地址分类表): counts by province/city/district and region class",
+)
+async def address_classification(
+    request: Request,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    flt: FilterDep,
+    group_by: Annotated[
+        list[Literal["province", "city", "district", "region_class", "area_class"]], Query()
+    ] = ["province", "city", "region_class"],  # noqa: B006
+    format_: FormatParam = None,
+) -> Any:
+    groups = list(dict.fromkeys(group_by))
+    rows = await service.address_classification(uow=uow, flt=flt, group_by=groups, actor=principal)
+    if wants_csv(format_, request.headers.get("accept")):
+        return csv_response(
+            rows, [*groups, "customers", "key_accounts"], filename="address-classification.csv"
+        )
+    return {"group_by": groups, "items": rows}
+
+
+@router.get(
+    "/customers/grade-classification",
+    summary="Grade classification (客户等级分类表): customers per tier",
+)
+async def grade_classification(
+    request: Request,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    flt: FilterDep,
+    format_: FormatParam = None,
+) -> Any:
+    rows = await service.grade_classification(uow=uow, flt=flt, actor=principal)
+    if wants_csv(format_, request.headers.get("accept")):
+        return csv_response(
+            rows,
+            ["tier", "customers", "key_accounts", "companies", "share"],
+            filename="grade-classification.csv",
+        )
+    return {"items": rows}
+
+
+@router.get(
+    "/customers/duplicates",
+    response_model=DuplicatePage,
+    summary="Likely duplicates: same phone, or same name in the same city",
+)
+async def duplicates(
+    uow: UowDep, principal: CurrentPrincipal, limit: int | None = None, cursor: str | None = None
+) -> DuplicatePage:
+    size = clamp_limit(limit)
+    groups, next_key = await service.duplicate_groups(
+        uow=uow, actor=principal, limit=size, after=cursor
+    )
+    return DuplicatePage.model_validate({"items": groups, "next_cursor": next_key})
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerRead, summary="Read a customer")
@@ -51,5 +237,158 @@ async def read_customer(
     customer_id: str, response: Response, uow: UowDep, principal: CurrentPrincipal
 ) -> CustomerRead:
     customer = await service.get_customer(uow=uow, customer_id=customer_id, actor=principal)
-    response.headers["ETag"] = customer.etag
+    _with_etag(response, customer.etag)
     return CustomerRead.model_validate(customer)
+
+
+@router.patch(
+    "/customers/{customer_id}",
+    response_model=CustomerRead,
+    dependencies=[require_roles(*WRITERS)],
+    summary="Change a customer (JSON merge; If-Match with the ETag you read is required)",
+)
+async def update_customer(
+    customer_id: str,
+    body: CustomerUpdate,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    if_match: IfMatch = None,
+) -> CustomerRead:
+    customer = await service.update_customer(
+        uow=uow,
+        customer_id=customer_id,
+        data=body,
+        if_match=if_match,
+        actor=principal,
+        settings=settings,
+    )
+    _with_etag(response, customer.etag)
+    return CustomerRead.model_validate(customer)
+
+
+@router.delete(
+    "/customers/{customer_id}",
+    response_model=CustomerRead,
+    dependencies=[require_roles(*MANAGERS, "dealer")],
+    summary="Archive (deactivate) a customer; history and statistics stay",
+)
+async def archive_customer(
+    customer_id: str,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    if_match: IfMatch = None,
+    reason: Annotated[str | None, Query(max_length=500)] = None,
+) -> CustomerRead:
+    customer = await service.archive_customer(
+        uow=uow, customer_id=customer_id, if_match=if_match, reason=reason, actor=principal
+    )
+    _with_etag(response, customer.etag)
+    return CustomerRead.model_validate(customer)
+
+
+@router.post(
+    "/customers/{customer_id}/archive",
+    response_model=CustomerRead,
+    dependencies=[require_roles(*MANAGERS, "dealer")],
+    summary="Archive with a reason (same as DELETE)",
+)
+async def archive_customer_with_reason(
+    customer_id: str,
+    body: ArchiveRequest,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    if_match: IfMatch = None,
+) -> CustomerRead:
+    customer = await service.archive_customer(
+        uow=uow, customer_id=customer_id, if_match=if_match, reason=body.reason, actor=principal
+    )
+    _with_etag(response, customer.etag)
+    return CustomerRead.model_validate(customer)
+
+
+@router.post(
+    "/customers/{customer_id}/restore",
+    response_model=CustomerRead,
+    dependencies=[require_roles(*MANAGERS, "dealer")],
+    summary="Bring an archived customer back",
+)
+async def restore_customer(
+    customer_id: str,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    if_match: IfMatch = None,
+) -> CustomerRead:
+    customer = await service.restore_customer(
+        uow=uow, customer_id=customer_id, if_match=if_match, actor=principal
+    )
+    _with_etag(response, customer.etag)
+    return CustomerRead.model_validate(customer)
+
+
+@router.post(
+    "/customers/{customer_id}/merge",
+    response_model=CustomerRead,
+    dependencies=[require_roles(*MANAGERS)],
+    summary="Merge duplicates into this customer (emits customer.merged)",
+)
+async def merge_customers(
+    customer_id: str,
+    body: MergeRequest,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    if_match: IfMatch = None,
+) -> CustomerRead:
+    customer = await service.merge_customers(
+        uow=uow,
+        surviving_id=customer_id,
+        merge_ids=body.merge_ids,
+        if_match=if_match,
+        actor=principal,
+    )
+    _with_etag(response, customer.etag)
+    return CustomerRead.model_validate(customer)
+
+
+@router.post(
+    "/customers/{customer_id}/erase",
+    response_model=CustomerRead,
+    dependencies=[require_roles("admin")],
+    summary="Erase personal data, keep statistics (emits customer.erased)",
+)
+async def erase_customer(
+    customer_id: str,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    if_match: IfMatch = None,
+) -> CustomerRead:
+    customer = await service.erase_customer(
+        uow=uow, customer_id=customer_id, if_match=if_match, actor=principal
+    )
+    _with_etag(response, customer.etag)
+    return CustomerRead.model_validate(customer)
+
+
+@router.get("/customers/{customer_id}/card", summary="The customer card (客户管理卡) as JSON")
+async def customer_card(
+    customer_id: str, uow: UowDep, principal: CurrentPrincipal
+) -> dict[str, Any]:
+    return await service.customer_card(uow=uow, customer_id=customer_id, actor=principal)
+
+
+@router.get(
+    "/customers/{customer_id}/card.html",
+    response_class=HTMLResponse,
+    summary="The customer card as a printable HTML page",
+)
+async def customer_card_html(
+    customer_id: str, uow: UowDep, principal: CurrentPrincipal
+) -> HTMLResponse:
+    card = await service.customer_card(uow=uow, customer_id=customer_id, actor=principal)
+    return HTMLResponse(render_card_html(card))

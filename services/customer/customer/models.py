@@ -9,8 +9,15 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kefu_shared.contracts.customer import CustomerRegistered, CustomerUpdated
+from kefu_shared.contracts.customer import (
+    CustomerArchived,
+    CustomerErased,
+    CustomerMerged,
+    CustomerRegistered,
+    CustomerUpdated,
+)
 from kefu_shared.db import PlatformTables, ServiceBase, make_metadata, new_uuid, utcnow
+from kefu_shared.errors import BusinessRuleViolation
 from kefu_shared.uow import EventRecorder
 
 Money = Numeric(18, 2)
@@ -98,7 +105,17 @@ class Customer(EventRecorder, Base):
         order_by="CustomerAddress.position",
     )
 
-    __table_args__ = (Index("ix_customers_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_customers_name_id", "name", "id"),
+        Index("ix_customers_created_at_id", "created_at", "id"),
+        Index("ix_customers_name_city", "name", "city"),
+    )
+    # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>"; the
+    # domain methods set the new version themselves (it backs the ETag).
+    __mapper_args__: ClassVar[dict[str, Any]] = {
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
     # Column defaults apply only at INSERT; a new aggregate needs them at once (its
     # events are recorded before the flush).
@@ -154,7 +171,133 @@ class Customer(EventRecorder, Base):
 
     def changed(self, fields: list[str]) -> None:
         self.version += 1
+        self.updated_at = utcnow()
         self.record(CustomerUpdated(**self.snapshot(), changed=sorted(fields)))
+
+    def archive(self, *, reason: str | None) -> None:
+        if self.status != "active":
+            raise BusinessRuleViolation(
+                f"customer is {self.status}, only an active one can be archived"
+            )
+        self.status = "archived"
+        self.archived_at = utcnow()
+        self.version += 1
+        self.record(CustomerArchived(id=self.id, reason=reason))
+
+    def restore(self) -> None:
+        if self.status != "archived":
+            raise BusinessRuleViolation(
+                f"customer is {self.status}, only an archived one can be restored"
+            )
+        self.status = "active"
+        self.archived_at = None
+        self.changed(["status"])
+
+    def absorb(self, others: list[Customer]) -> list[str]:
+        """Merge duplicates into this customer: fill its gaps, union lists; returns fields changed."""
+        changed: set[str] = set()
+        for other in others:
+            if other.id == self.id:
+                raise BusinessRuleViolation("a customer cannot be merged into itself")
+            if other.status != "active" and other.status != "archived":
+                raise BusinessRuleViolation(f"customer {other.number} is {other.status}")
+            if other.kind != self.kind:
+                raise BusinessRuleViolation(
+                    f"customer {other.number} is {other.kind}, {self.number} is {self.kind}"
+                )
+            for field in MERGE_FILL_FIELDS:
+                if getattr(self, field) in (None, "", [], {}) and getattr(other, field) not in (
+                    None,
+                    "",
+                    [],
+                    {},
+                ):
+                    setattr(self, field, getattr(other, field))
+                    changed.add(field)
+            for field in ("phones", "tags"):
+                merged = list(dict.fromkeys([*getattr(self, field), *getattr(other, field)]))
+                if merged != getattr(self, field):
+                    setattr(self, field, merged)
+                    changed.add(field)
+            if other.contacts:
+                known = {(c.get("name"), tuple(c.get("phones") or [])) for c in self.contacts}
+                extra = [
+                    c
+                    for c in other.contacts
+                    if (c.get("name"), tuple(c.get("phones") or [])) not in known
+                ]
+                if extra:
+                    self.contacts = [*self.contacts, *extra]
+                    changed.add("contacts")
+            if other.key_account_manual and not self.key_account_manual:
+                self.key_account_manual = True
+                self.key_account = True
+                changed.add("key_account")
+            other.status = "merged"
+            other.merged_into = self.id
+            other.version += 1
+            other.updated_at = utcnow()
+        self.record(CustomerMerged(surviving_id=self.id, merged_ids=[o.id for o in others]))
+        self.changed(sorted(changed | {"merged"}))
+        return sorted(changed)
+
+    def erase(self) -> None:
+        """Anonymise personal data (PIPL); keep the number, classification and statistics."""
+        if self.status == "erased":
+            raise BusinessRuleViolation("customer is already erased")
+        if self.kind == "individual":
+            self.name = f"(erased {self.number})"
+            self.gender = None
+            self.birthday = None
+            self.occupation = None
+            self.income_band = None
+            self.preferences = {}
+            self.products_owned = []
+        self.phones = []
+        self.phone_primary = None
+        self.email = None
+        self.contacts = []
+        self.bank_info = {}
+        self.notes = None
+        self.tags = []
+        self.status = "erased"
+        self.erased_at = utcnow()
+        self.version += 1
+        self.updated_at = utcnow()
+        self.record(CustomerErased(id=self.id, erased_at=self.erased_at))
+
+
+# Scalar profile fields a merge copies from a duplicate when the survivor has none.
+MERGE_FILL_FIELDS = (
+    "email",
+    "preferred_channel",
+    "gender",
+    "birthday",
+    "occupation",
+    "income_band",
+    "credit_code",
+    "industry",
+    "size",
+    "ownership",
+    "registered_capital",
+    "founded_on",
+    "owner",
+    "source",
+    "notes",
+    "business_type",
+    "phone_primary",
+)
+
+
+class CustomerTag(Base):
+    """One row per (customer, tag): what the tag filter of the customer list uses."""
+
+    __tablename__ = "customer_tags"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
 class CustomerAddress(Base):

@@ -1,12 +1,113 @@
-"""Every query of the customer service."""
+"""Every query of the customer profiles (lists, lookups, duplicates, classifications)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, Select, delete, exists, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from customer.models import Customer
+from customer.models import Customer, CustomerTag
+from kefu_shared.http.pagination import apply_keyset, page_from_rows
+
+SORTS: dict[str, tuple[str, bool]] = {
+    "name": ("name", False),
+    "-name": ("name", True),
+    "number": ("number", False),
+    "-number": ("number", True),
+    "created_at": ("created_at", False),
+    "-created_at": ("created_at", True),
+    "updated_at": ("updated_at", False),
+    "-updated_at": ("updated_at", True),
+}
+
+
+@dataclass
+class CustomerFilter:
+    """Filters of the customer list (客户一览表): every classification dimension."""
+
+    q: str | None = None
+    kind: str | None = None
+    status: list[str] = field(default_factory=lambda: ["active"])
+    tier: list[str] = field(default_factory=list)
+    region_class: list[str] = field(default_factory=list)
+    area_class: list[str] = field(default_factory=list)
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    industry: list[str] = field(default_factory=list)
+    size: list[str] = field(default_factory=list)
+    business_type: list[str] = field(default_factory=list)
+    sales_stage: list[str] = field(default_factory=list)
+    transaction_pattern: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    key_account: bool | None = None
+    worth_cultivating: bool | None = None
+    dealer_id: str | None = None
+    owner: str | None = None
+    tag: list[str] = field(default_factory=list)
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        c = Customer
+        multi = {
+            c.status: self.status,
+            c.tier: self.tier,
+            c.region_class: self.region_class,
+            c.area_class: self.area_class,
+            c.industry: self.industry,
+            c.size: self.size,
+            c.business_type: self.business_type,
+            c.sales_stage: self.sales_stage,
+            c.transaction_pattern: self.transaction_pattern,
+            c.source: self.source,
+        }
+        for column, values in multi.items():
+            if values:
+                stmt = stmt.where(column.in_(values))
+        single = {
+            c.kind: self.kind,
+            c.province: self.province,
+            c.city: self.city,
+            c.district: self.district,
+            c.dealer_id: self.dealer_id,
+            c.owner: self.owner,
+            c.key_account: self.key_account,
+            c.worth_cultivating: self.worth_cultivating,
+        }
+        for column, value in single.items():
+            if value is not None:
+                stmt = stmt.where(column == value)
+        for tag in self.tag:
+            stmt = stmt.where(
+                exists().where(CustomerTag.customer_id == c.id, CustomerTag.tag == tag)
+            )
+        if self.created_from is not None:
+            stmt = stmt.where(c.created_at >= self.created_from)
+        if self.created_to is not None:
+            stmt = stmt.where(c.created_at < self.created_to)
+        if self.q:
+            pattern = f"%{_escape_like(self.q.strip())}%"
+            stmt = stmt.where(
+                or_(
+                    c.name.ilike(pattern, escape="\\"),
+                    c.number.ilike(pattern, escape="\\"),
+                    c.phone_primary.ilike(pattern, escape="\\"),
+                    c.email.ilike(pattern, escape="\\"),
+                    c.credit_code.ilike(pattern, escape="\\"),
+                    c.city.ilike(pattern, escape="\\"),
+                )
+            )
+        return stmt
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class CustomerRepository:
@@ -16,12 +117,160 @@ class CustomerRepository:
     def add(self, customer: Customer) -> None:
         self.session.add(customer)
 
-    async def get(self, customer_id: str, *, with_addresses: bool = True) -> Customer | None:
+    async def get(
+        self, customer_id: str, *, with_addresses: bool = True, for_update: bool = False
+    ) -> Customer | None:
         stmt = select(Customer).where(Customer.id == customer_id)
         if with_addresses:
             stmt = stmt.options(selectinload(Customer.addresses))
+        if for_update:
+            stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def get_many(self, ids: Sequence[str]) -> list[Customer]:
+        stmt = (
+            select(Customer)
+            .where(Customer.id.in_(list(ids)))
+            .options(selectinload(Customer.addresses))
+            .with_for_update()
+        )
+        return list((await self.session.execute(stmt)).scalars().all())
 
     async def by_credit_code(self, code: str) -> Customer | None:
         stmt = select(Customer).where(Customer.credit_code == code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
+
+    async def set_tags(self, customer_id: str, tags: Sequence[str]) -> None:
+        await self.session.execute(
+            delete(CustomerTag).where(CustomerTag.customer_id == customer_id)
+        )
+        if tags:
+            await self.session.execute(
+                insert(CustomerTag), [{"customer_id": customer_id, "tag": t} for t in tags]
+            )
+
+    async def list_page(
+        self, flt: CustomerFilter, *, sort: str, limit: int, cursor: str | None
+    ) -> tuple[list[Customer], str | None]:
+        column_name, descending = SORTS[sort]
+        column = getattr(Customer, column_name)
+        stmt = flt.apply(select(Customer).options(selectinload(Customer.addresses)))
+        stmt = apply_keyset(
+            stmt,
+            [column, Customer.id],
+            cursor=cursor,
+            limit=limit,
+            descending=descending,
+            sort=sort,
+        )
+        rows = list((await self.session.execute(stmt)).scalars().all())
+        return page_from_rows(
+            rows, limit=limit, key=lambda c: [getattr(c, column_name), c.id], sort=sort
+        )
+
+    async def iterate(self, flt: CustomerFilter, *, batch: int = 1000) -> AsyncIterator[Customer]:
+        """Every matching customer, in name order, fetched a batch at a time (exports)."""
+        cursor: str | None = None
+        while True:
+            page, cursor = await self.list_page(flt, sort="name", limit=batch, cursor=cursor)
+            for customer in page:
+                yield customer
+            self.session.expunge_all()
+            if cursor is None:
+                return
+
+    async def count(self, flt: CustomerFilter) -> int:
+        stmt = flt.apply(select(func.count()).select_from(Customer))
+        return int((await self.session.execute(stmt)).scalar_one())
+
+    async def address_classification(
+        self, flt: CustomerFilter, *, group_by: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """客户地址分类表: customers counted by the chosen address dimensions."""
+        cols = [getattr(Customer, g).label(g) for g in group_by]
+        stmt = flt.apply(
+            select(
+                *cols,
+                func.count().label("customers"),
+                func.sum(func.cast(Customer.key_account, Integer())).label("key_accounts"),
+            ).select_from(Customer)
+        )
+        stmt = stmt.group_by(*cols).order_by(func.count().desc(), *cols)
+        return [dict(r._mapping) for r in (await self.session.execute(stmt)).all()]
+
+    async def grade_classification(self, flt: CustomerFilter) -> list[dict[str, Any]]:
+        """客户等级分类表: customers per tier (and how many are key accounts)."""
+        stmt = flt.apply(
+            select(
+                Customer.tier.label("tier"),
+                func.count().label("customers"),
+                func.sum(func.cast(Customer.key_account, Integer())).label("key_accounts"),
+                func.sum(func.cast(Customer.kind == literal("company"), Integer())).label(
+                    "companies"
+                ),
+            ).select_from(Customer)
+        )
+        stmt = stmt.group_by(Customer.tier)
+        return [dict(r._mapping) for r in (await self.session.execute(stmt)).all()]
+
+    async def duplicate_groups(
+        self, *, dealer_id: str | None, limit: int, offset_key: str | None
+    ) -> list[dict[str, Any]]:
+        """Groups of active customers sharing a phone, or a name in the same city."""
+        active = Customer.status == "active"
+        scope = [active] + ([Customer.dealer_id == dealer_id] if dealer_id else [])
+        by_phone = (
+            select(
+                literal("phone").label("reason"),
+                Customer.phone_primary.label("value"),
+                func.count().label("n"),
+            )
+            .where(*scope, Customer.phone_primary.is_not(None))
+            .group_by(Customer.phone_primary)
+            .having(func.count() > 1)
+        )
+        name_city = func.lower(Customer.name) + literal("|") + func.coalesce(Customer.city, "")
+        by_name = (
+            select(
+                literal("name_city").label("reason"),
+                name_city.label("value"),
+                func.count().label("n"),
+            )
+            .where(*scope)
+            .group_by(name_city)
+            .having(func.count() > 1)
+        )
+        union = by_phone.union_all(by_name).subquery()
+        key = union.c.reason + literal(":") + union.c.value
+        stmt = select(union.c.reason, union.c.value, union.c.n, key.label("key")).order_by(key)
+        if offset_key:
+            stmt = stmt.where(key > offset_key)
+        stmt = stmt.limit(limit + 1)
+        return [dict(r._mapping) for r in (await self.session.execute(stmt)).all()]
+
+    async def members_of_group(
+        self, reason: str, value: str, *, dealer_id: str | None
+    ) -> list[Customer]:
+        stmt = select(Customer).where(Customer.status == "active")
+        if dealer_id:
+            stmt = stmt.where(Customer.dealer_id == dealer_id)
+        if reason == "phone":
+            stmt = stmt.where(Customer.phone_primary == value)
+        else:
+            name_city = func.lower(Customer.name) + literal("|") + func.coalesce(Customer.city, "")
+            stmt = stmt.where(name_city == value)
+        return list(
+            (await self.session.execute(stmt.order_by(Customer.created_at).limit(50))).scalars()
+        )
+
+    async def find_similar(
+        self, *, phone: str | None, name: str, city: str | None
+    ) -> list[Customer]:
+        """Active customers a new registration may duplicate (same phone, or name + city)."""
+        conds = [func.lower(Customer.name) == name.lower()]
+        if city:
+            conds[0] = conds[0] & (Customer.city == city)
+        if phone:
+            conds.append(Customer.phone_primary == phone)
+        stmt = select(Customer).where(Customer.status == "active", or_(*conds)).limit(10)
+        return list((await self.session.execute(stmt)).scalars())

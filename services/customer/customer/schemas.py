@@ -171,3 +171,68 @@ class CustomerRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     addresses: list[AddressRead] = []
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerRead]
+    next_cursor: str | None = None
+    limit: int
+
+
+class ArchiveRequest(Strict):
+    reason: str | None = Field(None, max_length=500)
+
+
+class MergeRequest(Strict):
+    merge_ids: list[str] = Field(min_length=1, max_length=20)
+    reason: str | None = Field(None, max_length=500)
+
+
+class DuplicateMember(BaseModel):
+    id: str
+    number: str
+    name: str
+    city: str | None
+    phone: str | None
+
+
+class DuplicateGroup(BaseModel):
+    reason: str
+    value: str
+    count: int
+    customers: list[DuplicateMember]
+
+
+class DuplicatePage(BaseModel):
+    items: list[DuplicateGroup]
+    next_cursor: str | None = None
+
+
+# Columns of the CSV export of the customer list (客户一览表).
+EXPORT_COLUMNS = (
+    "number",
+    "name",
+    "kind",
+    "status",
+    "tier",
+    "key_account",
+    "sales_stage",
+    "transaction_pattern",
+    "business_type",
+    "industry",
+    "size",
+    "region_class",
+    "area_class",
+    "province",
+    "city",
+    "district",
+    "phone_primary",
+    "email",
+    "credit_code",
+    "owner",
+    "source",
+    "dealer_id",
+    "tags",
+    "created_at",
+    "id",
+)

@@ -1,18 +1,28 @@
-"""Use cases of the customer service. Each takes a unit of work and commits through it."""
+"""Use cases of customer profiles. Each takes a unit of work and commits through it."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
+from sqlalchemy import update
+
+from customer.card import build_card
 from customer.domain import classify_region
+from customer.ledger.models import Order, Payment
 from customer.models import Customer, CustomerAddress, platform
-from customer.repository import CustomerRepository
-from customer.schemas import Address, CustomerCreate
+from customer.repository import CustomerFilter, CustomerRepository
+from customer.schemas import Address, CustomerCreate, CustomerUpdate
 from customer.settings import CustomerSettings
 from kefu_shared.auth import Principal
-from kefu_shared.errors import Conflict, Forbidden, NotFound
+from kefu_shared.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from kefu_shared.http.etag import check_if_match
 from kefu_shared.numbering import next_value
 from kefu_shared.uow import UnitOfWork
+
+# Ledger rows follow a customer when duplicates are merged.
+MOVED_ON_MERGE = (Order, Payment)
 
 
 def _address_rows(addresses: list[Address], settings: CustomerSettings) -> list[CustomerAddress]:
@@ -43,15 +53,29 @@ def _apply_primary_address(customer: Customer, rows: list[CustomerAddress]) -> N
     customer.area_class = primary.area_class if primary else None
 
 
+def _scope_dealer(actor: Principal, requested: str | None) -> str | None:
+    if actor.is_dealer:
+        if requested and requested != actor.dealer_id:
+            raise Forbidden("a dealer can only register and change its own customers")
+        return actor.dealer_id
+    return requested
+
+
+async def _load(
+    repo: CustomerRepository, customer_id: str, actor: Principal, *, for_update: bool = False
+) -> Customer:
+    customer = await repo.get(customer_id, for_update=for_update)
+    if customer is None or not actor.can_see_dealer(customer.dealer_id):
+        # A dealer probing another dealer's id learns nothing: same answer as missing.
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
+
+
 async def register_customer(
     *, uow: UnitOfWork, data: CustomerCreate, actor: Principal, settings: CustomerSettings
 ) -> Customer:
     """Create a customer with a new customer number; emits ``customer.registered``."""
-    dealer_id = data.dealer_id
-    if actor.is_dealer:
-        if dealer_id and dealer_id != actor.dealer_id:
-            raise Forbidden("a dealer can only register its own customers")
-        dealer_id = actor.dealer_id
+    dealer_id = _scope_dealer(actor, data.dealer_id)
     async with uow:
         repo = CustomerRepository(uow.session)
         if data.credit_code and await repo.by_credit_code(data.credit_code):
@@ -77,6 +101,7 @@ async def register_customer(
         customer.addresses = rows
         _apply_primary_address(customer, rows)
         repo.add(customer)
+        await repo.set_tags(customer.id, customer.tags)
         customer.registered()
         await uow.commit()
         return customer
@@ -84,8 +109,269 @@ async def register_customer(
 
 async def get_customer(*, uow: UnitOfWork, customer_id: str, actor: Principal) -> Customer:
     async with uow:
-        customer = await CustomerRepository(uow.session).get(customer_id)
-        if customer is None or not actor.can_see_dealer(customer.dealer_id):
-            # A dealer probing another dealer's id learns nothing: same answer as missing.
-            raise NotFound(f"customer {customer_id} not found")
+        return await _load(CustomerRepository(uow.session), customer_id, actor)
+
+
+async def list_customers(
+    *,
+    uow: UnitOfWork,
+    flt: CustomerFilter,
+    actor: Principal,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Customer], str | None]:
+    if actor.is_dealer:
+        flt.dealer_id = actor.dealer_id
+    async with uow:
+        return await CustomerRepository(uow.session).list_page(
+            flt, sort=sort, limit=limit, cursor=cursor
+        )
+
+
+async def export_customers(
+    *, uow: UnitOfWork, flt: CustomerFilter, actor: Principal
+) -> AsyncIterator[Customer]:
+    """Every matching customer, streamed in batches (for CSV export)."""
+    if actor.is_dealer:
+        flt.dealer_id = actor.dealer_id
+    async with uow:
+        async for customer in CustomerRepository(uow.session).iterate(flt):
+            yield customer
+
+
+async def update_customer(
+    *,
+    uow: UnitOfWork,
+    customer_id: str,
+    data: CustomerUpdate,
+    if_match: str | None,
+    actor: Principal,
+    settings: CustomerSettings,
+) -> Customer:
+    """Change profile fields (JSON merge semantics); emits ``customer.updated``."""
+    changes = data.model_dump(exclude_unset=True)
+    async with uow:
+        repo = CustomerRepository(uow.session)
+        customer = await _load(repo, customer_id, actor, for_update=True)
+        check_if_match(if_match, customer.etag)
+        if customer.status not in ("active", "archived"):
+            raise BusinessRuleViolation(f"customer is {customer.status} and cannot be changed")
+        if "dealer_id" in changes:
+            changes["dealer_id"] = _scope_dealer(actor, changes["dealer_id"])
+        if changes.get("credit_code"):
+            if customer.kind != "company":
+                raise InvalidInput(
+                    "an individual customer has no unified social credit code",
+                    errors=[{"field": "credit_code", "message": "companies only"}],
+                )
+            other = await repo.by_credit_code(changes["credit_code"])
+            if other is not None and other.id != customer.id:
+                raise Conflict(
+                    "a customer with this unified social credit code exists",
+                    errors=[{"field": "credit_code", "message": "already registered"}],
+                )
+        for required in ("name",):
+            if required in changes and changes[required] is None:
+                raise InvalidInput(
+                    f"{required} cannot be removed",
+                    errors=[{"field": required, "message": "required"}],
+                )
+        changed: list[str] = []
+        addresses_given = "addresses" in changes
+        contacts_given = "contacts" in changes
+        changes.pop("addresses", None)
+        changes.pop("contacts", None)
+        for key, value in changes.items():
+            if value is None and key in {
+                "phones",
+                "tags",
+                "preferences",
+                "products_owned",
+                "bank_info",
+            }:
+                value = [] if key in {"phones", "tags", "products_owned"} else {}
+            if getattr(customer, key) != value:
+                setattr(customer, key, value)
+                changed.append(key)
+        if "phones" in changed:
+            customer.phone_primary = (customer.phones or [None])[0]
+        if "tags" in changed:
+            await repo.set_tags(customer.id, customer.tags)
+        if contacts_given:
+            customer.contacts = [c.model_dump(mode="json") for c in data.contacts or []]
+            changed.append("contacts")
+        if addresses_given:
+            rows = _address_rows(data.addresses or [], settings)
+            customer.addresses = rows
+            _apply_primary_address(customer, rows)
+            changed.append("addresses")
+        if not changed:
+            return customer
+        customer.changed(changed)
+        await uow.commit()
         return customer
+
+
+async def archive_customer(
+    *, uow: UnitOfWork, customer_id: str, if_match: str | None, reason: str | None, actor: Principal
+) -> Customer:
+    """Deactivate (archive) a customer; its history stays. Emits ``customer.archived``."""
+    async with uow:
+        customer = await _load(CustomerRepository(uow.session), customer_id, actor, for_update=True)
+        check_if_match(if_match, customer.etag)
+        customer.archive(reason=reason)
+        await uow.commit()
+        return customer
+
+
+async def restore_customer(
+    *, uow: UnitOfWork, customer_id: str, if_match: str | None, actor: Principal
+) -> Customer:
+    async with uow:
+        customer = await _load(CustomerRepository(uow.session), customer_id, actor, for_update=True)
+        check_if_match(if_match, customer.etag)
+        customer.restore()
+        await uow.commit()
+        return customer
+
+
+async def merge_customers(
+    *,
+    uow: UnitOfWork,
+    surviving_id: str,
+    merge_ids: list[str],
+    if_match: str | None,
+    actor: Principal,
+) -> Customer:
+    """Merge duplicates into one customer: profile gaps filled, lists united, ledger moved;
+    the duplicates become tombstones pointing at the survivor. Emits ``customer.merged``."""
+    ids = list(dict.fromkeys(merge_ids))
+    if not ids:
+        raise InvalidInput(
+            "name at least one customer to merge",
+            errors=[{"field": "merge_ids", "message": "empty"}],
+        )
+    if surviving_id in ids:
+        raise InvalidInput(
+            "a customer cannot be merged into itself",
+            errors=[{"field": "merge_ids", "message": "contains the surviving customer"}],
+        )
+    async with uow:
+        repo = CustomerRepository(uow.session)
+        survivor = await _load(repo, surviving_id, actor, for_update=True)
+        check_if_match(if_match, survivor.etag)
+        if survivor.status != "active":
+            raise BusinessRuleViolation(f"the surviving customer is {survivor.status}")
+        others = await repo.get_many(ids)
+        found = {o.id: o for o in others if actor.can_see_dealer(o.dealer_id)}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"customers not found: {', '.join(missing)}", missing=missing)
+        ordered = [found[i] for i in ids]
+        # The credit code is unique: free it on the duplicates before the survivor takes it.
+        codes = [o.credit_code for o in ordered if o.credit_code]
+        for other in ordered:
+            other.credit_code = None
+        await uow.session.flush()
+        if survivor.credit_code is None and codes:
+            survivor.credit_code = codes[0]
+        survivor.absorb(ordered)
+        await repo.set_tags(survivor.id, survivor.tags)
+        for other in ordered:
+            await repo.set_tags(other.id, [])
+        for model in MOVED_ON_MERGE:
+            await uow.session.execute(
+                update(model).where(model.customer_id.in_(ids)).values(customer_id=survivor.id)
+            )
+        await uow.commit()
+        return survivor
+
+
+async def erase_customer(
+    *, uow: UnitOfWork, customer_id: str, if_match: str | None, actor: Principal
+) -> Customer:
+    """Erase personal data but keep statistics (number, class, ledger). ``customer.erased``."""
+    async with uow:
+        repo = CustomerRepository(uow.session)
+        customer = await _load(repo, customer_id, actor, for_update=True)
+        check_if_match(if_match, customer.etag)
+        customer.erase()
+        for address in customer.addresses:
+            address.street = None
+            address.postal_code = None
+        await repo.set_tags(customer.id, [])
+        await uow.commit()
+        return customer
+
+
+async def address_classification(
+    *, uow: UnitOfWork, flt: CustomerFilter, group_by: list[str], actor: Principal
+) -> list[dict[str, Any]]:
+    if actor.is_dealer:
+        flt.dealer_id = actor.dealer_id
+    async with uow:
+        return await CustomerRepository(uow.session).address_classification(flt, group_by=group_by)
+
+
+async def grade_classification(
+    *, uow: UnitOfWork, flt: CustomerFilter, actor: Principal
+) -> list[dict[str, Any]]:
+    if actor.is_dealer:
+        flt.dealer_id = actor.dealer_id
+    async with uow:
+        rows = await CustomerRepository(uow.session).grade_classification(flt)
+    total = sum(int(r["customers"]) for r in rows) or 1
+    order = ["super", "large", "medium", "small", "inactive", "potential"]
+    by_tier = {r["tier"]: r for r in rows}
+    return [
+        {
+            "tier": tier,
+            "customers": int(by_tier.get(tier, {}).get("customers") or 0),
+            "key_accounts": int(by_tier.get(tier, {}).get("key_accounts") or 0),
+            "companies": int(by_tier.get(tier, {}).get("companies") or 0),
+            "share": round(int(by_tier.get(tier, {}).get("customers") or 0) / total, 4),
+        }
+        for tier in order
+    ]
+
+
+async def duplicate_groups(
+    *, uow: UnitOfWork, actor: Principal, limit: int, after: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Groups of likely duplicates (same phone, or same name in the same city)."""
+    dealer = actor.dealer_id if actor.is_dealer else None
+    async with uow:
+        repo = CustomerRepository(uow.session)
+        groups = await repo.duplicate_groups(dealer_id=dealer, limit=limit, offset_key=after)
+        next_key = groups[limit - 1]["key"] if len(groups) > limit else None
+        out = []
+        for g in groups[:limit]:
+            members = await repo.members_of_group(g["reason"], g["value"], dealer_id=dealer)
+            out.append(
+                {
+                    "reason": g["reason"],
+                    "value": g["value"],
+                    "count": int(g["n"]),
+                    "customers": [
+                        {
+                            "id": m.id,
+                            "number": m.number,
+                            "name": m.name,
+                            "city": m.city,
+                            "phone": m.phone_primary,
+                        }
+                        for m in members
+                    ],
+                }
+            )
+    return out, next_key
+
+
+async def customer_card(
+    *, uow: UnitOfWork, customer_id: str, actor: Principal, today: date | None = None
+) -> dict[str, Any]:
+    """The customer card (客户管理卡) as one JSON document."""
+    async with uow:
+        customer = await _load(CustomerRepository(uow.session), customer_id, actor)
+        return await build_card(uow.session, customer, today=today or date.today())

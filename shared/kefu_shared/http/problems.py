@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu_shared.context import request_id_var
@@ -96,6 +97,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail=str(exc.detail) if exc.detail else None,
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        # A version-checked UPDATE matched no row: someone else changed it meanwhile.
+        return problem(
+            412,
+            title="Precondition failed",
+            detail="the resource was changed concurrently; read it again and retry",
+            slug="precondition-failed",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
