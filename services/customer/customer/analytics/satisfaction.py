@@ -1,0 +1,94 @@
+"""Satisfaction on the customer profile, fed by ``survey.response_received``.
+
+Every response is kept (``satisfaction_responses``); the profile shows the newest CSAT
+and NPS (by response time, so a late delivery of an old response does not overwrite a
+newer score) and a trend over the last responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from customer.analytics.config import AnalyticsSettings
+from customer.analytics.history import event_time
+from customer.analytics.models import SatisfactionResponse
+from customer.analytics.repository import AnalyticsRepository
+from kefu_shared.contracts.survey import SurveyResponseReceived
+from kefu_shared.events import CloudEvent
+from kefu_shared.logging import get_logger
+from kefu_shared.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+Trend = Literal["rising", "falling", "steady"]
+
+
+def score_of(csat: float | None, nps: int | None) -> float | None:
+    """One 1-5 score per response: CSAT as is, else NPS 0-10 mapped linearly onto 1-5."""
+    if csat is not None:
+        return float(csat)
+    if nps is not None:
+        return 1 + 0.4 * nps
+    return None
+
+
+def satisfaction_trend(
+    scores_newest_first: Sequence[float], *, window: int, min_delta: float
+) -> Trend:
+    """Compare the mean of the newest k scores with the mean of the k before them,
+    k = min(window, half the scores available); fewer than two scores is steady."""
+    k = min(window, len(scores_newest_first) // 2)
+    if k < 1:
+        return "steady"
+    recent = scores_newest_first[:k]
+    previous = scores_newest_first[k : 2 * k]
+    change = sum(recent) / k - sum(previous) / k
+    if change >= min_delta:
+        return "rising"
+    if change <= -min_delta:
+        return "falling"
+    return "steady"
+
+
+async def record_survey_response(
+    *,
+    uow: UnitOfWork,
+    event: CloudEvent,
+    data: SurveyResponseReceived,
+    settings: AnalyticsSettings,
+) -> None:
+    """Store a response and refresh latest CSAT/NPS and the trend on the profile."""
+    repo = AnalyticsRepository(uow.session)
+    if not await repo.customer_exists(data.customer_id):
+        log.warning(
+            "analytics.unknown_customer_ignored",
+            type=event.type,
+            event_id=event.id,
+            customer_id=data.customer_id,
+        )
+        return
+    if await repo.response(data.response_id) is not None:
+        return  # the same response re-published under another event id
+    repo.add(
+        SatisfactionResponse(
+            response_id=data.response_id,
+            customer_id=data.customer_id,
+            responded_at=event_time(event),
+            csat=data.csat,
+            nps=data.nps,
+            score=score_of(data.csat, data.nps),
+            dissatisfied=data.dissatisfied,
+            ticket_id=data.ticket_id,
+            complaint_id=data.complaint_id,
+        )
+    )
+    await uow.session.flush()
+    stats = await repo.stats_for_update(data.customer_id)
+    stats.responses, stats.last_response_at = await repo.response_summary(data.customer_id)
+    stats.latest_csat = await repo.latest_value(data.customer_id, SatisfactionResponse.csat)
+    stats.latest_nps = await repo.latest_value(data.customer_id, SatisfactionResponse.nps)
+    scores = await repo.recent_scores(data.customer_id, 2 * settings.trend_window)
+    stats.satisfaction_trend = satisfaction_trend(
+        scores, window=settings.trend_window, min_delta=settings.trend_min_delta
+    )
