@@ -28,7 +28,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KEFU_", extra="ignore", populate_by_name=True)
 
     service_name: str = "kefu"
-    env: Environment = Field("development", validation_alias=AliasChoices("KEFU_ENV"))
+    # Secure by default: a deployment that forgets KEFU_ENV gets production behaviour (no
+    # dev tokens, placeholder secrets refused). `make run` sets development.
+    env: Environment = Field("production", validation_alias=AliasChoices("KEFU_ENV"))
     database_url: str = "sqlite+aiosqlite:///./var/kefu.db"
     database_pool_size: int = 10
     database_echo: bool = False

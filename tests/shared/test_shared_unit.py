@@ -30,7 +30,7 @@ from kefu_shared.settings import ServiceSettings
 def test_placeholder_secret_is_refused_outside_development() -> None:
     ServiceSettings(env="development")
     with pytest.raises(ValidationError, match="placeholder"):
-        ServiceSettings(env="production")
+        ServiceSettings()  # production unless told otherwise
     with pytest.raises(ValidationError):
         ServiceSettings(env="staging", jwt_secret="short")
     ServiceSettings(env="production", jwt_secret="x" * 40)
@@ -106,7 +106,7 @@ def test_registry_covers_the_catalog() -> None:
 
 
 def test_tokens_and_principals() -> None:
-    settings = ServiceSettings()
+    settings = ServiceSettings(env="development")
     token = issue_token(settings, subject="u1", roles=["dealer"], dealer_id="d9")
     import asyncio
 
