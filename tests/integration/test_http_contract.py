@@ -166,3 +166,13 @@ async def test_gateway_answers_503_problem_when_a_service_is_down(customer_stack
     assert r.status_code == 503
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["service"] == "complaint"
+
+
+async def test_gateway_publishes_the_event_catalog(customer_stack: Stack) -> None:
+    assert customer_stack.gateway is not None
+    r = await customer_stack.gateway.get("/api/v1/event-schemas", headers=customer_stack.auth())
+    assert r.status_code == 200
+    by_type = {i["type"]: i for i in r.json()["items"]}
+    assert by_type["customer.registered"]["topic"] == "customer.events.v1"
+    assert "number" in by_type["customer.registered"]["schema"]["properties"]
+    assert (await customer_stack.gateway.get("/api/v1/event-schemas")).status_code == 401

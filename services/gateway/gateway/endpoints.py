@@ -14,6 +14,7 @@ from gateway.clients.base import HOP_BY_HOP
 from gateway.routing import upstream_for
 from gateway.settings import GatewaySettings
 from kefu_shared.auth import ROLES, CurrentPrincipal, issue_token
+from kefu_shared.contracts import REGISTRY
 from kefu_shared.errors import InvalidInput, NotFound
 from kefu_shared.http.problems import problem
 
@@ -83,6 +84,26 @@ async def upstreams(clients: ClientsDep, principal: CurrentPrincipal) -> dict[st
     names = list(clients)
     results = await asyncio.gather(*(clients[n].healthy() for n in names))
     return {n: ("up" if ok else "down") for n, ok in zip(names, results, strict=True)}
+
+
+@router.get(
+    "/api/v1/event-schemas",
+    tags=["events"],
+    summary="The event catalog: every event type with its topic and the JSON Schema of its data",
+)
+async def event_schemas(principal: CurrentPrincipal) -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "type": cls.event_type,
+                "topic": cls.topic,
+                "version": cls.version,
+                "dataschema": cls.dataschema(),
+                "schema": cls.model_json_schema(),
+            }
+            for cls in sorted(REGISTRY.values(), key=lambda c: c.event_type)
+        ]
+    }
 
 
 FORWARDED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
