@@ -1,0 +1,35 @@
+"""Installation defaults of classification runs (``CUSTOMER_CLASSIFICATION_*`` variables).
+
+A run request may override any of these; the values used are recorded with the run.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ClassificationSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUSTOMER_CLASSIFICATION_", extra="ignore")
+
+    # Revenue classes (seed 000 ch.1): top 1% super, next 4% large, next 15% medium, rest small.
+    window_months: int = Field(12, ge=1, le=120)
+    super_pct: Decimal = Decimal("1")
+    large_pct: Decimal = Decimal("4")
+    medium_pct: Decimal = Decimal("15")
+
+    # Transaction patterns.
+    fast_growth_pct: Decimal = Decimal("30")  # window revenue vs the window before, above +30%
+    dormant_days: int = 180  # bought before, nothing for this many days
+    loyal_min_orders: int = 2  # steady buying: invoices in the window ...
+    loyal_max_decline_pct: Decimal = Decimal("20")  # ... and revenue not down more than this
+    cultivate_order_growth_pct: Decimal = Decimal("50")  # rising order frequency (medium)
+    cultivate_min_orders: int = 2
+
+    # A run still queued/running after this long is taken as crashed and marked failed.
+    stale_run_after_s: int = 3600
+    # PostgreSQL only, SET LOCAL inside the run's transaction (hash aggregate of a million
+    # customers fits in memory instead of spilling to disk).
+    pg_work_mem: str = "256MB"
