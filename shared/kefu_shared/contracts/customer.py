@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -61,6 +61,10 @@ class CustomerClassified(EventData):
     rank: int | None = None
     key_account: bool = False
     dealer_id: str | None = None
+    # Optional (added with classification runs): the other dimensions set by the same run.
+    sales_stage: str | None = None
+    transaction_pattern: str | None = None
+    as_of: date | None = None
 
 
 @contract("customer.credit_changed", topic=TOPIC)
