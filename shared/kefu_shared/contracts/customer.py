@@ -79,6 +79,12 @@ class CustomerCreditChanged(EventData):
     hold_reason: str | None = None
     reason: str | None = None
     dealer_id: str | None = None
+    # Optional additions (credit area): what changed and the figures behind it.
+    changes: list[str] = []  # rating | override | override_cleared | limit | terms | hold | release
+    score: int | None = None
+    payment_terms_days: int | None = None
+    overdue_amount: Decimal | None = None
+    hold_code: str | None = None
 
 
 @contract("customer.key_account_changed", topic=TOPIC)
@@ -87,6 +93,10 @@ class CustomerKeyAccountChanged(EventData):
     key_account: bool
     manager: str | None = None
     reason: str | None = None
+    # Optional (added with key-account management): why the customer is a key account.
+    manual: bool | None = None
+    tier: str | None = None
+    dealer_id: str | None = None
 
 
 @contract("customer.merged", topic=TOPIC)

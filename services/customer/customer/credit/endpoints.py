@@ -1,5 +1,292 @@
-"""HTTP routes of the credit area."""
+"""HTTP routes of the credit area: parse, call one use case, shape the answer."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from customer.credit import service
+from customer.credit.config import CreditPolicy, CreditSettings
+from customer.credit.domain import Rating
+from customer.credit.schemas import (
+    Change,
+    CreditCheckRequest,
+    CreditCheckResult,
+    CreditHistoryRead,
+    CreditHoldRead,
+    CreditProfileRead,
+    CreditTermsUpdate,
+    HoldCode,
+    RatingOverride,
+    RecalculateRequest,
+    RecalculationRead,
+)
+from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.http.pagination import Page, clamp_limit
+from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["credit"])
+
+CREDIT_MANAGERS = ("credit_manager",)  # admin always passes
+# Who may ask "may this customer take an order / paid work?" (it can put them on hold).
+CHECKERS = ("credit_manager", "service_manager", "agent", "dispatcher", "dealer", "service")
+
+
+def get_policy(request: Request) -> CreditPolicy:
+    """The credit policy of this app: CUSTOMER_CREDIT_* read once, on first use."""
+    policy = getattr(request.app.state, "credit_policy", None)
+    if policy is None:
+        policy = CreditSettings().policy()
+        request.app.state.credit_policy = policy
+    return policy  # type: ignore[no-any-return]
+
+
+PolicyDep = Annotated[CreditPolicy, Depends(get_policy)]
+
+
+def _profile(response: Response, profile: dict) -> CreditProfileRead:  # type: ignore[type-arg]
+    response.headers["ETag"] = service.etag(profile)
+    return CreditProfileRead.of(profile)
+
+
+@router.get(
+    "/customers/{customer_id}/credit",
+    response_model=CreditProfileRead,
+    summary="Read the credit profile (rating, limit, receivables, hold)",
+)
+async def read_credit(
+    customer_id: str,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+) -> CreditProfileRead:
+    profile = await service.get_profile(
+        uow=uow, customer_id=customer_id, actor=principal, policy=policy
+    )
+    return _profile(response, profile)
+
+
+@router.patch(
+    "/customers/{customer_id}/credit",
+    response_model=CreditProfileRead,
+    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    summary="Set credit limit, payment terms or collateral (If-Match required)",
+)
+async def update_credit_terms(
+    customer_id: str,
+    body: CreditTermsUpdate,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> CreditProfileRead:
+    changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+    profile = await service.set_terms(
+        uow=uow,
+        customer_id=customer_id,
+        changes=changes,
+        reason=body.reason,
+        if_match=if_match,
+        actor=principal,
+        policy=policy,
+    )
+    return _profile(response, profile)
+
+
+@router.put(
+    "/customers/{customer_id}/credit/override",
+    response_model=CreditProfileRead,
+    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    summary="Override the rating, with a reason (If-Match honoured when sent)",
+)
+async def override_rating(
+    customer_id: str,
+    body: RatingOverride,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> CreditProfileRead:
+    profile = await service.override_rating(
+        uow=uow,
+        customer_id=customer_id,
+        rating=body.rating,
+        reason=body.reason,
+        if_match=if_match,
+        actor=principal,
+        policy=policy,
+    )
+    return _profile(response, profile)
+
+
+@router.delete(
+    "/customers/{customer_id}/credit/override",
+    response_model=CreditProfileRead,
+    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    summary="Clear the override: back to the scorecard's rating",
+)
+async def clear_override(
+    customer_id: str,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+    reason: Annotated[str, Query(min_length=3, max_length=1000)] = "override cleared",
+    if_match: Annotated[str | None, Header()] = None,
+) -> CreditProfileRead:
+    profile = await service.clear_override(
+        uow=uow,
+        customer_id=customer_id,
+        reason=reason,
+        if_match=if_match,
+        actor=principal,
+        policy=policy,
+    )
+    return _profile(response, profile)
+
+
+@router.get(
+    "/customers/{customer_id}/credit/history",
+    response_model=Page[CreditHistoryRead],
+    summary="History of rating, limit, terms and hold changes (newest first)",
+)
+async def credit_history(
+    customer_id: str,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    change: Change | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[CreditHistoryRead]:
+    size = clamp_limit(limit)
+    items, next_cursor = await service.rating_history(
+        uow=uow, customer_id=customer_id, change=change, cursor=cursor, limit=size, actor=principal
+    )
+    return Page(
+        items=[CreditHistoryRead.model_validate(h) for h in items],
+        next_cursor=next_cursor,
+        limit=size,
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/credit/recalculate",
+    response_model=CreditProfileRead,
+    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    summary="Recalculate one customer's credit (as_of: the day overdue is counted to)",
+)
+async def recalculate_customer(
+    customer_id: str,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+    as_of: date | None = None,
+) -> CreditProfileRead:
+    profile = await service.recalculate_customer(
+        uow=uow, customer_id=customer_id, as_of=as_of, actor=principal, policy=policy
+    )
+    return _profile(response, profile)
+
+
+@router.post(
+    "/customers/{customer_id}/credit/check",
+    response_model=CreditCheckResult,
+    dependencies=[require_roles(*CHECKERS)],
+    summary="May this customer take an order / paid work of this amount? (资信控制)",
+)
+async def check_credit(
+    customer_id: str,
+    body: CreditCheckRequest,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+) -> CreditCheckResult:
+    d = await service.check_credit(
+        uow=uow,
+        customer_id=customer_id,
+        amount=body.amount,
+        purpose=body.purpose,
+        as_of=body.as_of,
+        actor=principal,
+        policy=policy,
+    )
+    return CreditCheckResult(
+        allowed=d.allowed,
+        reason=d.reason,
+        amount=d.amount,
+        outstanding=d.outstanding,
+        credit_limit=d.credit_limit,
+        available=d.available,
+        on_hold=d.profile["on_hold"],
+        hold_reason=d.profile["hold_reason"],
+        rating=d.profile["rating"],
+    )
+
+
+@router.post(
+    "/credit/recalculate",
+    response_model=RecalculationRead,
+    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    summary="Recalculate every customer's credit (batched; run daily)",
+)
+async def recalculate_all(
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+    body: RecalculateRequest | None = None,
+) -> RecalculationRead:
+    summary = await service.recalculate_all(
+        uow=uow, as_of=body.as_of if body else None, actor=principal, policy=policy
+    )
+    return RecalculationRead(**asdict(summary))
+
+
+@router.get(
+    "/credit/holds",
+    response_model=Page[CreditHoldRead],
+    summary="Customers on credit hold (newest hold first)",
+)
+async def list_holds(
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    dealer_id: str | None = None,
+    hold_code: HoldCode | None = None,
+    rating: Rating | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[CreditHoldRead]:
+    size = clamp_limit(limit)
+    rows, next_cursor = await service.list_holds(
+        uow=uow,
+        dealer_id=dealer_id,
+        hold_code=hold_code,
+        rating=rating,
+        cursor=cursor,
+        limit=size,
+        actor=principal,
+    )
+    items = [
+        CreditHoldRead(
+            customer_id=p.customer_id,
+            number=number,
+            name=name,
+            dealer_id=dealer,
+            rating=p.rating,
+            credit_limit=p.credit_limit,
+            outstanding=p.outstanding,
+            overdue_amount=p.overdue_amount,
+            max_overdue_days=p.max_overdue_days,
+            hold_code=p.hold_code,
+            hold_reason=p.hold_reason,
+            hold_since=p.hold_since,
+        )
+        for p, number, name, dealer in rows
+    ]
+    return Page(items=items, next_cursor=next_cursor, limit=size)

@@ -1,5 +1,192 @@
-"""HTTP routes of the ledger area."""
+"""HTTP routes of the sales ledger: parse, call one use case, shape the answer."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from customer.credit.endpoints import PolicyDep
+from customer.ledger import service
+from customer.ledger.schemas import (
+    ImportResult,
+    OrderCreate,
+    OrderKind,
+    OrderRead,
+    PaymentCreate,
+    PaymentMethod,
+    PaymentRead,
+)
+from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.errors import InvalidInput
+from kefu_shared.http.pagination import Page, clamp_limit
+from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
+
+# The ERP feed runs as a "service" principal; people who keep the ledger by hand.
+LEDGER_WRITERS = ("credit_manager", "service_manager", "service")
+
+
+class LedgerImport(BaseModel):
+    """Rows are checked one by one by the import, so errors can name row and field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orders: list[dict[str, Any]] = Field(default_factory=list, max_length=service.MAX_IMPORT_ROWS)
+    payments: list[dict[str, Any]] = Field(default_factory=list, max_length=service.MAX_IMPORT_ROWS)
+
+
+@router.post(
+    "/customers/{customer_id}/orders",
+    response_model=OrderRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(*LEDGER_WRITERS)],
+    summary="Record an order/invoice or a refund (kind=refund, positive amount)",
+    responses={200: {"description": "identical to the stored entry: nothing changed"}},
+)
+async def create_order(
+    customer_id: str,
+    body: OrderCreate,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+) -> OrderRead:
+    order, created = await service.record_order(
+        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=policy
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return OrderRead.model_validate(order)
+
+
+@router.get(
+    "/customers/{customer_id}/orders",
+    response_model=Page[OrderRead],
+    summary="A customer's orders, invoices and refunds (newest first)",
+)
+async def list_orders(
+    customer_id: str,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: OrderKind | None = None,
+    product_line: str | None = None,
+    unpaid: Annotated[bool, Query(description="invoices without a paid date")] = False,
+    overdue: Annotated[bool, Query(description="unpaid invoices due before as_of")] = False,
+    as_of: Annotated[date | None, Query(description="default: today")] = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[OrderRead]:
+    size = clamp_limit(limit)
+    items, next_cursor = await service.list_orders(
+        uow=uow,
+        customer_id=customer_id,
+        actor=principal,
+        date_from=date_from,
+        date_to=date_to,
+        kind=kind,
+        product_line=product_line,
+        unpaid=unpaid,
+        overdue_on=(as_of or service.credit.today()) if overdue else None,
+        cursor=cursor,
+        limit=size,
+    )
+    return Page(
+        items=[OrderRead.model_validate(o) for o in items], next_cursor=next_cursor, limit=size
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/payments",
+    response_model=PaymentRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(*LEDGER_WRITERS)],
+    summary="Record a payment received",
+    responses={200: {"description": "identical to the stored entry: nothing changed"}},
+)
+async def create_payment(
+    customer_id: str,
+    body: PaymentCreate,
+    response: Response,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    policy: PolicyDep,
+) -> PaymentRead:
+    payment, created = await service.record_payment(
+        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=policy
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return PaymentRead.model_validate(payment)
+
+
+@router.get(
+    "/customers/{customer_id}/payments",
+    response_model=Page[PaymentRead],
+    summary="A customer's payments (newest first)",
+)
+async def list_payments(
+    customer_id: str,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    method: PaymentMethod | None = None,
+    order_ref: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[PaymentRead]:
+    size = clamp_limit(limit)
+    items, next_cursor = await service.list_payments(
+        uow=uow,
+        customer_id=customer_id,
+        actor=principal,
+        date_from=date_from,
+        date_to=date_to,
+        method=method,
+        order_ref=order_ref,
+        cursor=cursor,
+        limit=size,
+    )
+    return Page(
+        items=[PaymentRead.model_validate(p) for p in items], next_cursor=next_cursor, limit=size
+    )
+
+
+@router.post(
+    "/ledger/imports",
+    response_model=ImportResult,
+    dependencies=[require_roles(*LEDGER_WRITERS)],
+    summary="Bulk import of orders and payments (JSON; all rows or none)",
+)
+async def import_json(
+    body: LedgerImport, uow: UowDep, principal: CurrentPrincipal, policy: PolicyDep
+) -> ImportResult:
+    return await service.import_ledger(
+        uow=uow, orders=body.orders, payments=body.payments, actor=principal, policy=policy
+    )
+
+
+@router.post(
+    "/ledger/imports/csv",
+    response_model=ImportResult,
+    dependencies=[require_roles(*LEDGER_WRITERS)],
+    summary="Import the ERP's CSV feed (text/csv; columns in docs/ledger-import.md)",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def import_csv(
+    request: Request, uow: UowDep, principal: CurrentPrincipal, policy: PolicyDep
+) -> ImportResult:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in ("text/csv", "application/csv"):
+        raise InvalidInput(
+            "send the feed as text/csv",
+            errors=[{"field": "Content-Type", "message": "must be text/csv"}],
+        )
+    body = await request.body()
+    return await service.import_csv(uow=uow, body=body, actor=principal, policy=policy)

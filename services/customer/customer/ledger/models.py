@@ -42,6 +42,7 @@ class Order(Base):
         UniqueConstraint("external_ref", name="uq_orders_external_ref"),
         Index("ix_orders_customer_date", "customer_id", "order_date"),
         Index("ix_orders_order_date", "order_date"),
+        Index("ix_orders_customer_kind", "customer_id", "kind"),  # migration 0003
     )
 
 
@@ -66,4 +67,5 @@ class Payment(Base):
     __table_args__ = (
         UniqueConstraint("external_ref", name="uq_payments_external_ref"),
         Index("ix_payments_customer_paid_on", "customer_id", "paid_on"),
+        Index("ix_payments_order_ref", "order_ref"),  # migration 0003
     )
