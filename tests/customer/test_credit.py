@@ -46,18 +46,30 @@ def test_payments_settle_the_oldest_invoices_first() -> None:
 
 def test_scorecard_bands_and_points() -> None:
     assert [band(s) for s in (100, 85, 84, 75, 60, 59, 45, 44, 0)] == [
-        "AAA", "AAA", "AA", "AA", "A", "B", "B", "C", "C",
-    ]  # fmt: skip
+        "AAA",
+        "AAA",
+        "AA",
+        "AA",
+        "A",
+        "B",
+        "B",
+        "C",
+        "C",
+    ]
     strong = CreditFacts(
-        invoices_settled=40, invoices_paid_on_time=39, relationship_days=12 * 365,
-        revenue_12m=D(12_000_000), kind="company", size="large",
-        registered_capital=D(80_000_000), collateral=D(600_000), credit_limit=D(1_000_000),
-    )  # fmt: skip
+        invoices_settled=40,
+        invoices_paid_on_time=39,
+        relationship_days=12 * 365,
+        revenue_12m=D(12_000_000),
+        kind="company",
+        size="large",
+        registered_capital=D(80_000_000),
+        collateral=D(600_000),
+        credit_limit=D(1_000_000),
+    )
     card = score_credit(strong, POLICY)
     assert card.score == 100 and card.rating == "AAA"
-    assert {c.frame for c in card.criteria} == {
-        "character", "capacity", "capital", "collateral"
-    }  # fmt: skip
+    assert {c.frame for c in card.criteria} == {"character", "capacity", "capital", "collateral"}
     assert sum(c.max_points for c in card.criteria) == 100
     newcomer = score_credit(CreditFacts(kind="individual"), POLICY)
     assert newcomer.score == 12 + 25 + 2 + 0 + 5 + 0
@@ -66,10 +78,16 @@ def test_scorecard_bands_and_points() -> None:
 
 def test_long_overdue_caps_the_rating() -> None:
     base = dict(
-        invoices_settled=40, invoices_paid_on_time=40, relationship_days=12 * 365,
-        revenue_12m=D(12_000_000), size="extra_large", outstanding=D(1000),
-        overdue_amount=D(50), collateral=D(1), credit_limit=D(1),
-    )  # fmt: skip
+        invoices_settled=40,
+        invoices_paid_on_time=40,
+        relationship_days=12 * 365,
+        revenue_12m=D(12_000_000),
+        size="extra_large",
+        outstanding=D(1000),
+        overdue_amount=D(50),
+        collateral=D(1),
+        credit_limit=D(1),
+    )
     assert score_credit(CreditFacts(**base, max_overdue_days=10), POLICY).rating == "AAA"
     capped = score_credit(CreditFacts(**base, max_overdue_days=95), POLICY)
     assert capped.rating == "B" and capped.cap
@@ -78,8 +96,13 @@ def test_long_overdue_caps_the_rating() -> None:
 
 def test_hold_rules() -> None:
     def hold(**kw: Any) -> Any:
-        args = dict(outstanding=D(0), credit_limit=D(1000), max_overdue_days=0,
-                    blocked_amount=None, policy=POLICY)  # fmt: skip
+        args = dict(
+            outstanding=D(0),
+            credit_limit=D(1000),
+            max_overdue_days=0,
+            blocked_amount=None,
+            policy=POLICY,
+        )
         return hold_state(**{**args, **kw})
 
     assert not hold(outstanding=D(1000)).on_hold  # at the limit is still within it
@@ -96,8 +119,9 @@ def test_policy_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyP
     policy = CreditSettings().policy()
     assert policy.hold_overdue_days == 60
     assert policy.default_credit_limit == D(5000)
-    assert hold_state(outstanding=D(0), credit_limit=None, max_overdue_days=61,
-                      blocked_amount=None, policy=policy).on_hold  # fmt: skip
+    assert hold_state(
+        outstanding=D(0), credit_limit=None, max_overdue_days=61, blocked_amount=None, policy=policy
+    ).on_hold
 
 
 # --- API --------------------------------------------------------------------------------
@@ -111,8 +135,13 @@ async def invoice(
     svc: CustomerHarness, cid: str, ref: str, amount: str, *, due: date | None = None, **kw: Any
 ) -> None:
     due = due or TODAY + timedelta(days=30)
-    body = {"external_ref": ref, "amount": amount, "order_date": str(min(due, TODAY)),
-            "due_date": str(due), **kw}  # fmt: skip
+    body = {
+        "external_ref": ref,
+        "amount": amount,
+        "order_date": str(min(due, TODAY)),
+        "due_date": str(due),
+        **kw,
+    }
     r = await svc.http.post(
         f"/api/v1/customers/{cid}/orders", json=body, headers=svc.auth("service")
     )
@@ -188,7 +217,7 @@ async def test_refund_reduces_outstanding(customer_svc: CustomerHarness) -> None
             "kind": "refund",
             "amount": "300.00",
             "order_date": str(TODAY),
-        },  # fmt: skip
+        },
         headers=customer_svc.auth("service"),
     )
     assert r.status_code == 201
@@ -262,8 +291,9 @@ async def test_override_needs_a_reason_is_recorded_and_can_be_cleared(
 ) -> None:
     c = await customer_svc.create_customer()
     h = customer_svc.auth("credit_manager", user="li.credit")
-    missing = await customer_svc.http.put(url(c["id"], "/override"), json={"rating": "AA"},
-                                          headers=h)  # fmt: skip
+    missing = await customer_svc.http.put(
+        url(c["id"], "/override"), json={"rating": "AA"}, headers=h
+    )
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "reason"
     bad = await customer_svc.http.put(
         url(c["id"], "/override"), json={"rating": "AAAA", "reason": "x" * 5}, headers=h
@@ -294,9 +324,10 @@ async def test_override_needs_a_reason_is_recorded_and_can_be_cleared(
     assert (item["change"], item["actor"], item["rating"]) == ("override", "li.credit", "AA")
     assert item["reason"] == "state-owned group guarantees payment"
     agent = await customer_svc.http.put(
-        url(c["id"], "/override"), json={"rating": "A", "reason": "because"},
+        url(c["id"], "/override"),
+        json={"rating": "A", "reason": "because"},
         headers=customer_svc.auth("agent"),
-    )  # fmt: skip
+    )
     assert agent.status_code == 403
 
 
@@ -338,8 +369,11 @@ async def test_dealer_sees_only_its_customers_credit(customer_svc: CustomerHarne
         await invoice(customer_svc, cid, f"DL-{cid[:8]}", "10.00", due=TODAY - timedelta(days=120))
     h = customer_svc.auth("dealer", dealer_id="D1")
     assert (await customer_svc.http.get(url(mine["id"]), headers=h)).status_code == 200
-    for method, tail, body in (("GET", "", None), ("GET", "/history", None),
-                               ("POST", "/check", {"amount": "1"})):  # fmt: skip
+    for method, tail, body in (
+        ("GET", "", None),
+        ("GET", "/history", None),
+        ("POST", "/check", {"amount": "1"}),
+    ):
         r = await customer_svc.http.request(method, url(theirs["id"], tail), json=body, headers=h)
         assert r.status_code == 404, (tail, r.text)
     holds = (await customer_svc.http.get("/api/v1/credit/holds?dealer_id=D2", headers=h)).json()
@@ -354,8 +388,9 @@ async def test_recalculate_all_and_hold_list(customer_svc: CustomerHarness) -> N
     customer_svc.stack.apps["customer"].state.credit_policy = CreditPolicy(recalc_batch_size=2)
     h = customer_svc.auth("credit_manager")
     as_of = TODAY + timedelta(days=93)  # invoices 0..2 are more than 90 days overdue then
-    r = await customer_svc.http.post("/api/v1/credit/recalculate", json={"as_of": str(as_of)},
-                                     headers=h)  # fmt: skip
+    r = await customer_svc.http.post(
+        "/api/v1/credit/recalculate", json={"as_of": str(as_of)}, headers=h
+    )
     assert r.status_code == 200, r.text
     s = r.json()
     assert (s["customers"], s["held"], s["released"]) == (5, 3, 0)
@@ -372,18 +407,25 @@ async def test_recalculate_all_and_hold_list(customer_svc: CustomerHarness) -> N
     assert (again["released"], again["held"]) == (3, 0)
     empty = (await customer_svc.http.get("/api/v1/credit/holds", headers=h)).json()
     assert empty["items"] == []
-    assert (await customer_svc.http.post("/api/v1/credit/recalculate",
-                                         headers=customer_svc.auth("agent"))).status_code == 403  # fmt: skip
+    assert (
+        await customer_svc.http.post(
+            "/api/v1/credit/recalculate", headers=customer_svc.auth("agent")
+        )
+    ).status_code == 403
 
 
 async def test_large_import_recomputes_credit_in_one_go(customer_svc: CustomerHarness) -> None:
     cids = [(await customer_svc.create_customer(name=f"B{i}"))["id"] for i in range(3)]
     rows = [
-        {"customer_id": cids[i % 3], "external_ref": f"BULK-{i}", "amount": "10.00",
-         "order_date": str(TODAY - timedelta(days=200)),
-         "due_date": str(TODAY - timedelta(days=100 if i == 0 else -10))}
+        {
+            "customer_id": cids[i % 3],
+            "external_ref": f"BULK-{i}",
+            "amount": "10.00",
+            "order_date": str(TODAY - timedelta(days=200)),
+            "due_date": str(TODAY - timedelta(days=100 if i == 0 else -10)),
+        }
         for i in range(3000)
-    ]  # fmt: skip
+    ]
     r = await customer_svc.http.post(
         "/api/v1/ledger/imports", json={"orders": rows}, headers=customer_svc.auth("service")
     )

@@ -40,8 +40,9 @@ async def test_invoice_recorded_with_base_currency_values_and_default_due_date(
     customer_svc: CustomerHarness,
 ) -> None:
     c = await customer_svc.create_customer()
-    body = order("INV-1", "100.00", currency="USD", fx_rate="7.1", gross_margin="30.00",
-                 product_line="pumps")  # fmt: skip
+    body = order(
+        "INV-1", "100.00", currency="USD", fx_rate="7.1", gross_margin="30.00", product_line="pumps"
+    )
     r = await post_order(customer_svc, c["id"], body)
     assert r.status_code == 201, r.text
     o = r.json()
@@ -53,8 +54,9 @@ async def test_invoice_recorded_with_base_currency_values_and_default_due_date(
 
 async def test_refund_is_positive_amount_with_negative_net(customer_svc: CustomerHarness) -> None:
     c = await customer_svc.create_customer()
-    r = await post_order(customer_svc, c["id"], order("CN-1", "250.00", kind="refund",
-                                                      gross_margin="50.00"))  # fmt: skip
+    r = await post_order(
+        customer_svc, c["id"], order("CN-1", "250.00", kind="refund", gross_margin="50.00")
+    )
     assert r.status_code == 201, r.text
     assert Decimal(r.json()["net_amount"]) == Decimal("-250.00")
     assert Decimal(r.json()["net_margin"]) == Decimal("-50.00")
@@ -107,10 +109,16 @@ async def test_json_import_by_id_and_number_then_retry_skips(customer_svc: Custo
             {**order("J-2", kind="refund"), "customer_number": b["number"]},
         ],
         "payments": [
-            {"external_ref": "JP-1", "customer_id": a["id"], "paid_on": str(TODAY),
-             "amount": "400.00", "method": "bank_transfer", "order_ref": "J-1"},
+            {
+                "external_ref": "JP-1",
+                "customer_id": a["id"],
+                "paid_on": str(TODAY),
+                "amount": "400.00",
+                "method": "bank_transfer",
+                "order_ref": "J-1",
+            },
         ],
-    }  # fmt: skip
+    }
     h = customer_svc.auth("service")
     r = await customer_svc.http.post("/api/v1/ledger/imports", json=body, headers=h)
     assert r.status_code == 200, r.text
@@ -198,8 +206,7 @@ async def test_csv_with_bad_rows_reports_each_and_imports_nothing(
     problem = r.json()
     assert "nothing was imported" in problem["detail"]
     errs = {(e["row"], e["field"]) for e in problem["errors"]}
-    assert errs == {(2, "amount"), (3, "kind"), (4, "type"), (5, "date"), (6, "row"),
-                    (7, "method")}  # fmt: skip
+    assert errs == {(2, "amount"), (3, "kind"), (4, "type"), (5, "date"), (6, "row"), (7, "method")}
     assert all(e["line"] == e["row"] + 1 for e in problem["errors"])
     assert await count(customer_svc, c["id"]) == 0
     assert await count(customer_svc, c["id"], "payments") == 0
@@ -240,12 +247,16 @@ async def test_list_filters_and_cursor_pagination(customer_svc: CustomerHarness)
     c = await customer_svc.create_customer()
     old = TODAY - timedelta(days=100)
     rows = [
-        {**order(f"L-{i}"), "customer_id": c["id"], "order_date": str(old + timedelta(days=i)),
-         "product_line": "pumps" if i % 2 else "valves",
-         "due_date": str(old + timedelta(days=i + 30)),
-         **({"paid_date": str(old + timedelta(days=i + 10))} if i < 3 else {})}
+        {
+            **order(f"L-{i}"),
+            "customer_id": c["id"],
+            "order_date": str(old + timedelta(days=i)),
+            "product_line": "pumps" if i % 2 else "valves",
+            "due_date": str(old + timedelta(days=i + 30)),
+            **({"paid_date": str(old + timedelta(days=i + 10))} if i < 3 else {}),
+        }
         for i in range(7)
-    ]  # fmt: skip
+    ]
     r = await customer_svc.http.post(
         "/api/v1/ledger/imports", json={"orders": rows}, headers=customer_svc.auth("service")
     )
