@@ -126,10 +126,8 @@ async def seed(
     database; returns name -> id."""
     ids: dict[str, str] = {}
     async with svc.runtime.uow() as uow:
-        for name, sales in customers.items():
-            c = Customer(
-                number=f"T{uuid.uuid4().hex[:12]}", kind="individual", name=name, **fields
-            )
+        for name in customers:
+            c = Customer(number=f"T{uuid.uuid4().hex[:12]}", kind="individual", name=name, **fields)
             uow.session.add(c)
             ids[name] = c.id
         await uow.session.flush()  # orders reference customers (no ORM relationship)
@@ -380,9 +378,7 @@ async def test_outbox_rows_written_in_sql_are_valid_cloudevents(customer_svc: Cu
     outbox = customer_svc.runtime.tables.outbox
     async with customer_svc.runtime.uow() as uow:
         rows = (
-            await uow.session.execute(
-                select(outbox).where(outbox.c.type == "customer.classified")
-            )
+            await uow.session.execute(select(outbox).where(outbox.c.type == "customer.classified"))
         ).all()
     assert len(rows) == 2
     for row in rows:
@@ -414,10 +410,16 @@ async def test_a_second_identical_run_changes_nothing(customer_svc: CustomerHarn
     await seed(customer_svc, {f"c{i}": [(IN_WINDOW, 10 * (i + 1))] for i in range(30)})
     await seed(customer_svc, {"lapsed": [(PREVIOUS_WINDOW, 5)], "never": []})
     first = await run(customer_svc)
-    before = {n: (c.tier, c.version, c.transaction_pattern) for n, c in (await state(customer_svc)).items()}
+    before = {
+        n: (c.tier, c.version, c.transaction_pattern)
+        for n, c in (await state(customer_svc)).items()
+    }
     events_before = len(await customer_svc.events("customer.classified"))
     second = await run(customer_svc)
-    after = {n: (c.tier, c.version, c.transaction_pattern) for n, c in (await state(customer_svc)).items()}
+    after = {
+        n: (c.tier, c.version, c.transaction_pattern)
+        for n, c in (await state(customer_svc)).items()
+    }
     assert first["changed_count"] == 31  # 'never' stays potential with no pattern
     assert (second["changed_count"], second["events_count"]) == (0, 0)
     assert before == after

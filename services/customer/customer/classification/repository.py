@@ -336,6 +336,10 @@ class ClassificationRepository:
                 "b_medium": bounds.medium,
             },
         )
+        if self.pg:
+            # Fresh statistics: without them the planner expects a few rows and updates a
+            # million customers through a nested loop in random heap order.
+            await self.session.execute(text("ANALYZE classification_results"))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def apply_changes(self, *, run_id: str, now: datetime) -> int:
