@@ -112,14 +112,16 @@ def customer_copy_handlers(table: Table) -> dict[str, Handler]:
         )
 
     async def on_snapshot(uow: UnitOfWork, event: CloudEvent, data: CustomerSnapshot) -> None:
-        values = {f: getattr(data, f) for f in SNAPSHOT_FIELDS}
-        values["on_credit_hold"] = data.on_credit_hold
+        values: dict[str, Any] = {f: getattr(data, f) for f in SNAPSHOT_FIELDS}
+        if data.on_credit_hold is not None:
+            values["on_credit_hold"] = data.on_credit_hold
         exists = (
             await uow.session.execute(select(table.c.id).where(table.c.id == data.id))
         ).first()
         if exists:
             await _update(uow, data.id, values)
         else:
+            values.setdefault("on_credit_hold", False)
             await uow.session.execute(
                 insert(table).values(id=data.id, updated_at=utcnow(), **values)
             )

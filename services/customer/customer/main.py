@@ -11,6 +11,7 @@ from customer.analytics.endpoints import router as analytics_router
 from customer.classification.endpoints import router as classification_router
 from customer.consumers import HANDLERS
 from customer.credit.endpoints import router as credit_router
+from customer.credit.scheduler import recalculate_periodically
 from customer.endpoints import router
 from customer.ledger.endpoints import router as ledger_router
 from customer.models import platform
@@ -32,6 +33,7 @@ def create_app(settings: CustomerSettings | None = None, **kw: Any) -> FastAPI:
         tables=platform,
         routers=[router, ledger_router, credit_router, classification_router, analytics_router],
         handlers=HANDLERS,
+        background=lambda rt: [recalculate_periodically(rt)],
         **kw,
     )
 

@@ -16,3 +16,8 @@ class CustomerSettings(ServiceSettings):
     home_country: str = "CN"
     home_province: str | None = None
     home_city: str | None = None
+
+    # Overdue days grow with time alone: recalculate every customer's credit this often
+    # (seconds; 0 turns the background recalculation off, e.g. when a CronJob does it).
+    credit_recalc_interval_s: float = 86400.0
+    credit_recalc_first_delay_s: float = 60.0

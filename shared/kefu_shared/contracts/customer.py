@@ -32,7 +32,8 @@ class CustomerSnapshot(EventData):
     city: str | None = None
     district: str | None = None
     industry: str | None = None
-    on_credit_hold: bool = False
+    # Owned by customer.credit_changed; a snapshot leaves it out (None) unless it knows.
+    on_credit_hold: bool | None = None
 
 
 @contract("customer.registered", topic=TOPIC)

@@ -213,7 +213,8 @@ async def check_credit(
         customer_id=customer_id,
         amount=body.amount,
         purpose=body.purpose,
-        as_of=body.as_of,
+        # Only a credit manager may evaluate at another date (it is stored on the profile).
+        as_of=body.as_of if principal.has_any(*CREDIT_MANAGERS) else None,
         actor=principal,
         policy=policy,
     )

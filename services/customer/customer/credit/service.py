@@ -32,9 +32,8 @@ from kefu_shared.errors import (
     BusinessRuleViolation,
     InvalidInput,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
 )
+from kefu_shared.http.etag import check_if_match
 from kefu_shared.uow import UnitOfWork
 
 CENT = Decimal("0.01")
@@ -54,22 +53,6 @@ def today() -> date:
 
 def etag(profile: dict[str, Any]) -> str:
     return f'"credit-{profile["customer_id"]}.{profile["version"]}"'
-
-
-def check_if_match(if_match: str | None, profile: dict[str, Any]) -> None:
-    """428 without If-Match, 412 when it names another version of the profile."""
-    if if_match is None or not if_match.strip():
-        raise PreconditionRequired(
-            "send If-Match with the ETag of the credit profile you read",
-            errors=[{"field": "If-Match", "message": "required"}],
-        )
-    current = etag(profile)
-    tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
-    if "*" not in tags and current not in tags:
-        raise PreconditionFailed(
-            "the credit profile was changed since you read it; read it again and retry",
-            current_etag=current,
-        )
 
 
 @dataclass
@@ -233,7 +216,7 @@ async def _refresh(
         old = existing.get(cid)
         current = dict(old) if old else _new_profile(cid, policy, as_of)
         if require_if_match or if_match:
-            check_if_match(if_match, current)
+            check_if_match(if_match, etag(current))
         current.update(edits)
         new = _compute(current, info, facts.get(cid) or LedgerFacts([]), as_of=as_of, policy=policy)
         changes = _changes(old, new, edits)

@@ -1,0 +1,45 @@
+"""Background credit recalculation: overdue days grow while nothing happens, so holds for
+"more than 90 days overdue" must appear without anyone touching the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+
+from customer.credit import service
+from customer.credit.config import CreditSettings
+from customer.settings import CustomerSettings
+from kefu_shared.auth import Principal
+from kefu_shared.logging import get_logger
+from kefu_shared.service import ServiceRuntime
+
+log = get_logger(__name__)
+SYSTEM = Principal(user_id="system:credit-recalculation", roles=frozenset({"admin"}))
+
+
+async def recalculate_periodically(runtime: ServiceRuntime) -> None:
+    """Run ``recalculate_all`` every ``credit_recalc_interval_s`` (idempotent; replicas
+    running it at once do the same work twice, never wrong work)."""
+    settings = runtime.settings
+    assert isinstance(settings, CustomerSettings)
+    interval = settings.credit_recalc_interval_s
+    if interval <= 0:
+        return
+    policy = CreditSettings().policy()
+    await asyncio.sleep(settings.credit_recalc_first_delay_s)
+    while True:
+        try:
+            summary = await service.recalculate_all(
+                uow=runtime.uow(), as_of=None, actor=SYSTEM, policy=policy
+            )
+            log.info(
+                "credit.recalculated",
+                customers=summary.customers,
+                changed=summary.changed,
+                held=summary.held,
+                released=summary.released,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("credit.recalculation_failed")
+        await asyncio.sleep(interval)
