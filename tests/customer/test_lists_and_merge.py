@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from customer.ledger.models import Order
+from kefu_shared.contracts.ticket import TicketClosed  # type: ignore[attr-defined]
+from kefu_shared.events import make_event
 from tests.customer.conftest import CustomerHarness
 
 
@@ -131,6 +133,12 @@ async def test_duplicates_are_found_and_merged(customer_svc: CustomerHarness) ->
         name="李明", addresses=[{"city": "无锡市"}]
     )  # another city: not a duplicate
     await _add_order(svc, b["id"], "INV-B1", "200.00", 5)
+    closed = make_event(
+        TicketClosed(id="TK-9", number="T9", customer_id=b["id"], type="repair", status="closed"),
+        source="/services/ticket",
+        subject="TK-9",
+    )
+    assert await svc.runtime.consumer.apply(closed, TicketClosed.model_validate(closed.data))
 
     r = await svc.http.get("/api/v1/customers/duplicates", headers=svc.auth())
     assert r.status_code == 200, r.text
@@ -154,6 +162,10 @@ async def test_duplicates_are_found_and_merged(customer_svc: CustomerHarness) ->
     assert gone.json()["status"] == "merged"
     card = await svc.http.get(f"/api/v1/customers/{a['id']}/card", headers=svc.auth())
     assert card.json()["ledger"]["orders"] == 1  # the duplicate's order follows the survivor
+    assert card.json()["service"]["tickets_total"] == 1  # and its service history
+    assert Decimal(card.json()["credit"]["outstanding"]) == Decimal("200.00")  # and receivables
+    credit_events = await svc.events("customer.credit_changed")
+    assert {e.subject for e in credit_events} >= {a["id"]}
     event = (await svc.events("customer.merged"))[0]
     assert event.data == {"surviving_id": a["id"], "merged_ids": [b["id"]]}
     tagged = await svc.http.get("/api/v1/customers", params={"tag": "vip"}, headers=svc.auth())

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import update
 
+from customer.analytics.config import analytics_settings
+from customer.analytics.merge import merge_service_history
+from customer.analytics.service import service_profile
 from customer.card import build_card
+from customer.credit.config import CreditSettings
+from customer.credit.service import get_profile as get_credit_profile
+from customer.credit.service import refresh_credit
 from customer.domain import classify_region
 from customer.ledger.models import Order, Payment
 from customer.models import Customer, CustomerAddress, platform
@@ -284,6 +291,17 @@ async def merge_customers(
             await uow.session.execute(
                 update(model).where(model.customer_id.in_(ids)).values(customer_id=survivor.id)
             )
+        await merge_service_history(
+            uow.session, survivor_id=survivor.id, merged_ids=ids, settings=analytics_settings()
+        )
+        # The ledger moved: receivables, rating and hold of everyone involved change.
+        await refresh_credit(
+            uow=uow,
+            customer_ids=[survivor.id, *ids],
+            actor=actor,
+            reason="customers merged",
+            policy=CreditSettings().policy(),
+        )
         await uow.commit()
         return survivor
 
@@ -371,7 +389,39 @@ async def duplicate_groups(
 async def customer_card(
     *, uow: UnitOfWork, customer_id: str, actor: Principal, today: date | None = None
 ) -> dict[str, Any]:
-    """The customer card (客户管理卡) as one JSON document."""
+    """The customer card (客户管理卡) as one JSON document: profile, classification, sales,
+    credit, service history and satisfaction."""
     async with uow:
         customer = await _load(CustomerRepository(uow.session), customer_id, actor)
-        return await build_card(uow.session, customer, today=today or date.today())
+        card = await build_card(uow.session, customer, today=today or date.today())
+    credit = await get_credit_profile(
+        uow=uow, customer_id=customer_id, actor=actor, policy=CreditSettings().policy()
+    )
+    card["credit"] = {
+        key: (str(value) if isinstance(value, Decimal) else value)
+        for key, value in credit.items()
+        if key in CARD_CREDIT_FIELDS
+    }
+    service_history = await service_profile(
+        uow=uow, customer_id=customer_id, actor=actor, settings=analytics_settings()
+    )
+    card["service"] = service_history.model_dump(mode="json", exclude={"satisfaction_history"})
+    card["satisfaction_history"] = [
+        r.model_dump(mode="json") for r in service_history.satisfaction_history
+    ]
+    return card
+
+
+CARD_CREDIT_FIELDS = (
+    "rating",
+    "score",
+    "credit_limit",
+    "payment_terms_days",
+    "outstanding",
+    "overdue_amount",
+    "max_overdue_days",
+    "on_hold",
+    "hold_reason",
+    "override_rating",
+    "override_reason",
+)
