@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 
 def _cell(value: Any) -> Any:
@@ -41,16 +42,27 @@ def _is_number(text: str) -> bool:
 
 
 def wants_csv(format_: str | None, accept: str | None) -> bool:
-    return format_ == "csv" or (format_ is None and bool(accept) and "text/csv" in (accept or ""))
+    """``?format=csv`` wins; without it, an Accept header asking for text/csv (not JSON)."""
+    if format_ is not None:
+        return format_ == "csv"
+    accept = accept or ""
+    return "text/csv" in accept and "application/json" not in accept
+
+
+def _as_mapping(row: Any) -> Mapping[str, Any]:
+    if isinstance(row, BaseModel):
+        return row.model_dump(by_alias=True)
+    return row  # type: ignore[no-any-return]
 
 
 def csv_response(
-    rows: AsyncIterable[Mapping[str, Any]] | Iterable[Mapping[str, Any]],
+    rows: AsyncIterable[Any] | Iterable[Any],
     columns: Sequence[str],
     *,
     filename: str,
 ) -> StreamingResponse:
-    """Stream ``rows`` as CSV with a header line (UTF-8 with BOM so Excel shows Chinese)."""
+    """Stream ``rows`` (mappings or pydantic models) as CSV with a header line, UTF-8 with
+    a BOM so spreadsheet software shows Chinese text."""
 
     def line(values: Sequence[Any]) -> str:
         buf = io.StringIO()
@@ -61,10 +73,12 @@ def csv_response(
         yield "\ufeff" + line(columns)
         if isinstance(rows, AsyncIterable):
             async for row in rows:
-                yield line([_cell(row.get(c)) for c in columns])
+                data = _as_mapping(row)
+                yield line([_cell(data.get(c)) for c in columns])
         else:
             for row in rows:
-                yield line([_cell(row.get(c)) for c in columns])
+                data = _as_mapping(row)
+                yield line([_cell(data.get(c)) for c in columns])
 
     return StreamingResponse(
         body(),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from customer.analytics import key_accounts, service
 from customer.analytics.config import AnalyticsSettings, analytics_settings
-from customer.analytics.csv_export import csv_response, from_list, mapped, wants_csv
+from customer.analytics.csv_export import mapped
 from customer.analytics.reports import Filters, Period, Windows, add_months
 from customer.analytics.schemas import (
     ClassContribution,
@@ -30,6 +30,7 @@ from customer.analytics.schemas import (
 )
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.errors import InvalidInput
+from kefu_shared.http.csvexport import csv_response, wants_csv
 from kefu_shared.http.pagination import clamp_limit
 from kefu_shared.service import UowDep
 
@@ -122,13 +123,13 @@ async def profit_contribution(
     fmt: FormatParam = None,
 ) -> Any:
     descending = order == "desc"
-    if wants_csv(request, fmt):
+    if wants_csv(fmt, request.headers.get("accept")):
         stmt, keys, _ = service.contribution_query(
             period=period, filters=filters, sort=sort, descending=descending
         )
         stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
         rows = mapped(service.stream_rows(uow=uow, stmt=stmt), service.contribution_row)
-        return csv_response(CONTRIBUTION_COLUMNS, rows, filename="profit-contribution.csv")
+        return csv_response(rows, CONTRIBUTION_COLUMNS, filename="profit-contribution.csv")
     size = clamp_limit(limit)
     items, next_cursor = await service.contribution_page(
         uow=uow,
@@ -164,9 +165,12 @@ async def profit_contribution_by_class(
     fmt: FormatParam = None,
 ) -> Any:
     result = await service.contribution_by_class(uow=uow, period=period, filters=filters, by=by)
-    if wants_csv(request, fmt):
-        rows = from_list([*result.items, result.total])
-        return csv_response(CLASS_COLUMNS, rows, filename=f"profit-contribution-by-{by}.csv")
+    if wants_csv(fmt, request.headers.get("accept")):
+        return csv_response(
+            [*result.items, result.total],
+            CLASS_COLUMNS,
+            filename=f"profit-contribution-by-{by}.csv",
+        )
     return result
 
 
@@ -195,8 +199,8 @@ async def pareto(
         points=points or settings.pareto_points,
         top_percent=top_percent or settings.pareto_top_percent,
     )
-    if wants_csv(request, fmt):
-        return csv_response(PARETO_COLUMNS, from_list(view.points), filename="pareto.csv")
+    if wants_csv(fmt, request.headers.get("accept")):
+        return csv_response(view.points, PARETO_COLUMNS, filename="pareto.csv")
     return view
 
 
@@ -215,12 +219,12 @@ async def composition(
     limit: Limit = None,
     fmt: FormatParam = None,
 ) -> Any:
-    if wants_csv(request, fmt):
+    if wants_csv(fmt, request.headers.get("accept")):
         stmt, keys = service.composition_query(period=period, filters=filters)
         rows = mapped(
             service.stream_rows(uow=uow, stmt=stmt.order_by(*keys)), service.composition_row
         )
-        return csv_response(COMPOSITION_COLUMNS, rows, filename="composition.csv")
+        return csv_response(rows, COMPOSITION_COLUMNS, filename="composition.csv")
     size = clamp_limit(limit)
     items, next_cursor = await service.composition_page(
         uow=uow, period=period, filters=filters, cursor=cursor, limit=size
