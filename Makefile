@@ -6,6 +6,8 @@ STAMP  := $(VENV)/.installed-stamp
 PACKAGES := -e shared -e services/customer -e services/complaint -e services/ticket \
             -e services/survey -e services/gateway
 PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+# Both cores: every test has its own broker and databases, so workers never share state.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install run test test-unit lint typecheck check bench lock clean events
 
