@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kefu_shared.contracts.customer import (
@@ -21,6 +21,11 @@ from kefu_shared.errors import BusinessRuleViolation
 from kefu_shared.uow import EventRecorder
 
 Money = Numeric(18, 2)
+
+
+def _where_set(column: str) -> dict[str, Any]:
+    where = text(f"{column} IS NOT NULL")
+    return {"postgresql_where": where, "sqlite_where": where}
 
 
 class Base(ServiceBase):
@@ -43,7 +48,7 @@ class Customer(EventRecorder, Base):
 
     # contact
     phones: Mapped[list[str]] = mapped_column(JSON, default=list)
-    phone_primary: Mapped[str | None] = mapped_column(String(40), index=True)
+    phone_primary: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
     preferred_channel: Mapped[str | None] = mapped_column(String(20))
 
@@ -56,8 +61,8 @@ class Customer(EventRecorder, Base):
     products_owned: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     # company (公司客户)
-    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
-    industry: Mapped[str | None] = mapped_column(String(40), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    industry: Mapped[str | None] = mapped_column(String(40))
     size: Mapped[str | None] = mapped_column(String(20))
     ownership: Mapped[str | None] = mapped_column(String(40))
     registered_capital: Mapped[Decimal | None] = mapped_column(Money)
@@ -66,9 +71,9 @@ class Customer(EventRecorder, Base):
     bank_info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     # both
-    owner: Mapped[str | None] = mapped_column(String(100), index=True)
+    owner: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str | None] = mapped_column(String(30))
-    dealer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    dealer_id: Mapped[str | None] = mapped_column(String(64))
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     notes: Mapped[str | None] = mapped_column(Text)
 
@@ -76,16 +81,20 @@ class Customer(EventRecorder, Base):
     province: Mapped[str | None] = mapped_column(String(50))
     city: Mapped[str | None] = mapped_column(String(50))
     district: Mapped[str | None] = mapped_column(String(50))
-    region_class: Mapped[str | None] = mapped_column(String(20), index=True)
+    region_class: Mapped[str | None] = mapped_column(String(20))
     area_class: Mapped[str | None] = mapped_column(String(20))
 
     # classification (all filterable)
     business_type: Mapped[str | None] = mapped_column(String(20))
-    tier: Mapped[str] = mapped_column(String(16), default="potential", index=True)
+    # tier, key_account, sales_stage, transaction_pattern, version and updated_at carry no
+    # index on purpose: a classification run rewrites them for up to every customer, and
+    # with no indexed column changed PostgreSQL updates in place (HOT) instead of adding an
+    # entry to every index of the table. Lists filter them alongside an indexed sort.
+    tier: Mapped[str] = mapped_column(String(16), default="potential")
     sales_stage: Mapped[str] = mapped_column(String(16), default="potential")
     transaction_pattern: Mapped[str | None] = mapped_column(String(20))
     worth_cultivating: Mapped[bool] = mapped_column(Boolean, default=False)
-    key_account: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    key_account: Mapped[bool] = mapped_column(Boolean, default=False)
     # Designated by hand (大客户 beyond super/large); key_account = tier in (super, large) or this.
     key_account_manual: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -105,10 +114,16 @@ class Customer(EventRecorder, Base):
         order_by="CustomerAddress.position",
     )
 
+    # Few indexes on purpose: every index is written again for each customer a
+    # classification run changes (see the class columns above). Optional columns are
+    # indexed only where set (migration 0001).
     __table_args__ = (
         Index("ix_customers_name_id", "name", "id"),
         Index("ix_customers_created_at_id", "created_at", "id"),
-        Index("ix_customers_name_city", "name", "city"),
+        Index("uq_customers_credit_code", "credit_code", unique=True, **_where_set("credit_code")),
+        Index("ix_customers_dealer_id", "dealer_id", **_where_set("dealer_id")),
+        Index("ix_customers_owner", "owner", **_where_set("owner")),
+        Index("ix_customers_phone_primary", "phone_primary", **_where_set("phone_primary")),
     )
     # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>"; the
     # domain methods set the new version themselves (it backs the ETag).

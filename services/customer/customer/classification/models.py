@@ -92,5 +92,3 @@ class ClassificationResult(Base):
     previous_key_account: Mapped[bool] = mapped_column(Boolean)
     key_account: Mapped[bool] = mapped_column(Boolean)
     event_id: Mapped[str | None] = mapped_column(String(36))
-
-    __table_args__ = (Index("ix_classification_results_customer_id", "customer_id"),)

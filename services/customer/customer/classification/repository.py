@@ -11,7 +11,7 @@ working over all customers at once (nothing is loaded into Python memory):
    generating the event id in SQL when the tier or the key-account flag changed.
 3. ``apply_changes``: ``UPDATE customers ... FROM classification_results`` (both dialects).
 4. ``emit_events``: ``INSERT INTO outbox ... SELECT`` building the CloudEvents envelope in SQL
-   (``jsonb_build_object`` on PostgreSQL, ``json_object`` on SQLite).
+   (``json_build_object`` on PostgreSQL, ``json_object`` on SQLite).
 All of it runs in the unit of work's transaction: customers, results, outbox rows and the
 run's figures commit together or not at all.
 """
@@ -133,7 +133,7 @@ WHERE r.run_id = :run_id AND customers.id = r.customer_id
 _OUTBOX_PG = """
 INSERT INTO outbox (event_id, topic, key, type, payload, created_at, attempts)
 SELECT r.event_id, :topic, r.customer_id, :type,
-       jsonb_strip_nulls(jsonb_build_object(
+       json_strip_nulls(json_build_object(
            'specversion', '1.0',
            'id', r.event_id,
            'source', CAST(:source AS text),
@@ -145,7 +145,7 @@ SELECT r.event_id, :topic, r.customer_id, :type,
            'correlationid', CAST(:correlationid AS text),
            'traceparent', CAST(:traceparent AS text),
            'dealerid', r.dealer_id,
-           'data', jsonb_build_object(
+           'data', json_build_object(
                'id', r.customer_id,
                'previous_tier', r.previous_tier,
                'tier', r.tier,

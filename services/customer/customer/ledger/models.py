@@ -40,7 +40,13 @@ class Order(Base):
 
     __table_args__ = (
         UniqueConstraint("external_ref", name="uq_orders_external_ref"),
-        Index("ix_orders_customer_date", "customer_id", "order_date"),
+        # Covering on PostgreSQL for the classification run's ledger scan (migration 0002).
+        Index(
+            "ix_orders_customer_date",
+            "customer_id",
+            "order_date",
+            postgresql_include=["kind", "net_amount"],
+        ),
         Index("ix_orders_order_date", "order_date"),
         Index("ix_orders_customer_kind", "customer_id", "kind"),  # migration 0003
     )

@@ -77,26 +77,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("run_id", "customer_id", name=op.f("pk_classification_results")),
     )
-    op.create_index(
-        "ix_classification_results_customer_id", "classification_results", ["customer_id"]
-    )
-    if op.get_bind().dialect.name == "postgresql":
-        # The run aggregates the whole ledger per customer: a covering index lets PostgreSQL
-        # stream it in customer order (parallel index-only scan + group aggregate, ~5 s for
-        # 10M orders) instead of a hash aggregate of a million groups that spills (~20 s).
-        # SQLite uses ix_orders_customer_date.
-        op.create_index(
-            "ix_orders_classification",
-            "orders",
-            ["customer_id", "order_date"],
-            postgresql_include=["kind", "net_amount"],
-        )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.drop_index("ix_orders_classification", table_name="orders")
-    op.drop_index("ix_classification_results_customer_id", table_name="classification_results")
     op.drop_table("classification_results")
     op.drop_index("ix_classification_runs_created_id", table_name="classification_runs")
     op.drop_table("classification_runs")

@@ -1,4 +1,4 @@
-"""customer tags table and list/duplicate-detection indexes
+"""customer tags table and the created-at list index
 
 Revision ID: 0006
 Revises: 0005
@@ -29,11 +29,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_customer_tags_tag", "customer_tags", ["tag"])
     op.create_index("ix_customers_created_at_id", "customers", ["created_at", "id"])
-    op.create_index("ix_customers_name_city", "customers", ["name", "city"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_customers_name_city", table_name="customers")
     op.drop_index("ix_customers_created_at_id", table_name="customers")
     op.drop_index("ix_customer_tags_tag", table_name="customer_tags")
     op.drop_table("customer_tags")
