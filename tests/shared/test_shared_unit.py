@@ -167,3 +167,14 @@ def test_advisory_key_is_stable_and_per_service() -> None:
     assert advisory_key("customer") == advisory_key("customer")
     assert advisory_key("customer") != advisory_key("ticket")
     assert -(2**63) <= advisory_key("customer") < 2**63
+
+
+def test_gateway_routes_every_public_route_of_the_customer_service() -> None:
+    from customer.main import create_app
+    from customer.settings import CustomerSettings
+
+    app = create_app(CustomerSettings(env="development"))
+    paths = {r.path for r in app.routes if getattr(r, "path", "").startswith("/api/v1/")}
+    internal = {p for p in paths if p.startswith("/api/v1/customer-copies")}
+    unrouted = sorted(p for p in paths - internal if upstream_for(p) != "customer")
+    assert unrouted == []

@@ -7,6 +7,7 @@ ROUTES: dict[str, str] = {
     "/api/v1/customers": "customer",
     "/api/v1/classification-runs": "customer",
     "/api/v1/credit": "customer",
+    "/api/v1/ledger": "customer",
     "/api/v1/key-accounts": "customer",
     "/api/v1/customer-analytics": "customer",
     "/api/v1/complaints": "complaint",
