@@ -155,12 +155,13 @@ async def test_request_id_is_returned_and_correlation_id_propagated(customer_sta
 
 async def test_gateway_answers_503_problem_when_a_service_is_down(customer_stack: Stack) -> None:
     assert customer_stack.gateway is not None
-    # The complaint service is not running in this stack: its client has no transport.
-    customer_stack.apps["gateway"].state.clients["complaint"].base_url = "http://127.0.0.1:9"
-    import httpx
+    # The complaint service is not running in this stack: point its client at a closed port.
+    from gateway.clients import ServiceClient
 
-    customer_stack.apps["gateway"].state.clients["complaint"]._client = httpx.AsyncClient(
-        base_url="http://127.0.0.1:9", timeout=1
+    clients = customer_stack.apps["gateway"].state.clients
+    await clients["complaint"].aclose()
+    clients["complaint"] = ServiceClient(
+        "complaint", "http://127.0.0.1:9", timeout_s=2, connect_timeout_s=1
     )
     r = await customer_stack.gateway.get("/api/v1/complaints", headers=customer_stack.auth())
     assert r.status_code == 503
