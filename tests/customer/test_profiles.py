@@ -246,3 +246,34 @@ async def test_archive_restore_and_erase(customer_svc: CustomerHarness) -> None:
         "customer.updated",
         "customer.erased",
     ]
+
+
+async def test_lifecycle_history_names_fields_and_keeps_no_personal_data(
+    customer_svc: CustomerHarness,
+) -> None:
+    c = await customer_svc.create_customer(name="History Person", phones=["13800000009"])
+    r = await _patch(customer_svc, c["id"], {"email": "h@example.com"}, f'"{c["id"]}.1"')
+    assert r.status_code == 200
+    r = await customer_svc.http.post(
+        f"/api/v1/customers/{c['id']}/erase",
+        headers={**customer_svc.auth("admin", user="dpo"), "If-Match": r.headers["etag"]},
+    )
+    assert r.status_code == 200
+    h = await customer_svc.http.get(
+        f"/api/v1/customers/{c['id']}/history", headers=customer_svc.auth()
+    )
+    assert h.status_code == 200
+    entries = h.json()["items"]
+    assert [e["action"] for e in entries] == ["erased", "updated", "registered"]
+    assert entries[0]["actor"] == "dpo"
+    assert entries[1]["fields"] == ["email"]
+    assert "h@example.com" not in h.text and "History Person" not in h.text
+    page = await customer_svc.http.get(
+        f"/api/v1/customers/{c['id']}/history", params={"limit": 2}, headers=customer_svc.auth()
+    )
+    rest = await customer_svc.http.get(
+        f"/api/v1/customers/{c['id']}/history",
+        params={"limit": 2, "cursor": page.json()["next_cursor"]},
+        headers=customer_svc.auth(),
+    )
+    assert [e["action"] for e in rest.json()["items"]] == ["registered"]

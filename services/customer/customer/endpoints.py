@@ -31,6 +31,8 @@ from customer.schemas import (
     CustomerRead,
     CustomerUpdate,
     DuplicatePage,
+    HistoryEntryRead,
+    HistoryPage,
     MergeRequest,
 )
 from customer.settings import CustomerSettings
@@ -373,6 +375,29 @@ async def erase_customer(
     )
     _with_etag(response, customer.etag)
     return CustomerRead.model_validate(customer)
+
+
+@router.get(
+    "/customers/{customer_id}/history",
+    response_model=HistoryPage,
+    summary="Lifecycle history: registered, updated (which fields), archived, merged, erased",
+)
+async def customer_history(
+    customer_id: str,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> HistoryPage:
+    size = clamp_limit(limit)
+    items, next_cursor = await service.customer_history(
+        uow=uow, customer_id=customer_id, actor=principal, limit=size, cursor=cursor
+    )
+    return HistoryPage(
+        items=[HistoryEntryRead.model_validate(h) for h in items],
+        next_cursor=next_cursor,
+        limit=size,
+    )
 
 
 @router.get("/customers/{customer_id}/card", summary="The customer card (客户管理卡) as JSON")

@@ -16,7 +16,7 @@ from kefu_shared.contracts.customer import (
     CustomerRegistered,
     CustomerUpdated,
 )
-from kefu_shared.db import PlatformTables, ServiceBase, make_metadata, new_uuid, utcnow
+from kefu_shared.db import BigId, PlatformTables, ServiceBase, make_metadata, new_uuid, utcnow
 from kefu_shared.errors import BusinessRuleViolation
 from kefu_shared.uow import EventRecorder
 
@@ -334,3 +334,21 @@ class CustomerAddress(Base):
     area_class: Mapped[str | None] = mapped_column(String(20))
 
     customer: Mapped[Customer] = relationship(back_populates="addresses", lazy="raise")
+
+
+class CustomerHistory(Base):
+    """Lifecycle history of a customer: who did what, when. Field names only, never
+    values, so erasing a customer's personal data leaves nothing behind here."""
+
+    __tablename__ = "customer_history"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    related_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    __table_args__ = (Index("ix_customer_history_customer_id_id", "customer_id", "id"),)

@@ -236,3 +236,20 @@ EXPORT_COLUMNS = (
     "created_at",
     "id",
 )
+
+
+class HistoryEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    actor: str
+    action: str
+    fields: list[str]
+    reason: str | None
+    related_ids: list[str]
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntryRead]
+    next_cursor: str | None = None
+    limit: int

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from customer.analytics.config import analytics_settings
 from customer.analytics.merge import merge_service_history
@@ -18,13 +18,15 @@ from customer.credit.service import get_profile as get_credit_profile
 from customer.credit.service import refresh_credit
 from customer.domain import classify_region
 from customer.ledger.models import Order, Payment
-from customer.models import Customer, CustomerAddress, platform
+from customer.models import Customer, CustomerAddress, CustomerHistory, platform
 from customer.repository import CustomerFilter, CustomerRepository
 from customer.schemas import Address, CustomerCreate, CustomerUpdate
 from customer.settings import CustomerSettings
 from kefu_shared.auth import Principal
+from kefu_shared.db import utcnow
 from kefu_shared.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from kefu_shared.http.etag import check_if_match
+from kefu_shared.http.pagination import apply_keyset, page_from_rows
 from kefu_shared.numbering import next_value
 from kefu_shared.uow import UnitOfWork
 
@@ -58,6 +60,29 @@ def _apply_primary_address(customer: Customer, rows: list[CustomerAddress]) -> N
     customer.district = primary.district if primary else None
     customer.region_class = primary.region_class if primary else None
     customer.area_class = primary.area_class if primary else None
+
+
+def _history(
+    uow: UnitOfWork,
+    customer: Customer,
+    actor: Principal,
+    action: str,
+    *,
+    fields: list[str] | None = None,
+    reason: str | None = None,
+    related: list[str] | None = None,
+) -> None:
+    uow.session.add(
+        CustomerHistory(
+            customer_id=customer.id,
+            at=utcnow(),
+            actor=actor.user_id,
+            action=action,
+            fields=sorted(fields or []),
+            reason=reason,
+            related_ids=related or [],
+        )
+    )
 
 
 def _scope_dealer(actor: Principal, requested: str | None) -> str | None:
@@ -110,6 +135,7 @@ async def register_customer(
         repo.add(customer)
         await repo.set_tags(customer.id, customer.tags)
         customer.registered()
+        _history(uow, customer, actor, "registered")
         await uow.commit()
         return customer
 
@@ -216,6 +242,7 @@ async def update_customer(
         if not changed:
             return customer
         customer.changed(changed)
+        _history(uow, customer, actor, "updated", fields=changed)
         await uow.commit()
         return customer
 
@@ -228,6 +255,7 @@ async def archive_customer(
         customer = await _load(CustomerRepository(uow.session), customer_id, actor, for_update=True)
         check_if_match(if_match, customer.etag)
         customer.archive(reason=reason)
+        _history(uow, customer, actor, "archived", reason=reason)
         await uow.commit()
         return customer
 
@@ -239,6 +267,7 @@ async def restore_customer(
         customer = await _load(CustomerRepository(uow.session), customer_id, actor, for_update=True)
         check_if_match(if_match, customer.etag)
         customer.restore()
+        _history(uow, customer, actor, "restored")
         await uow.commit()
         return customer
 
@@ -283,7 +312,10 @@ async def merge_customers(
         await uow.session.flush()
         if survivor.credit_code is None and codes:
             survivor.credit_code = codes[0]
-        survivor.absorb(ordered)
+        filled = survivor.absorb(ordered)
+        _history(uow, survivor, actor, "merged", fields=filled, related=ids)
+        for other in ordered:
+            _history(uow, other, actor, "merged_into", related=[survivor.id])
         await repo.set_tags(survivor.id, survivor.tags)
         for other in ordered:
             await repo.set_tags(other.id, [])
@@ -315,6 +347,7 @@ async def erase_customer(
         customer = await _load(repo, customer_id, actor, for_update=True)
         check_if_match(if_match, customer.etag)
         customer.erase()
+        _history(uow, customer, actor, "erased")
         for address in customer.addresses:
             address.street = None
             address.postal_code = None
@@ -425,3 +458,21 @@ CARD_CREDIT_FIELDS = (
     "override_rating",
     "override_reason",
 )
+
+
+async def customer_history(
+    *, uow: UnitOfWork, customer_id: str, actor: Principal, limit: int, cursor: str | None
+) -> tuple[list[CustomerHistory], str | None]:
+    """Lifecycle history (newest first)."""
+    async with uow:
+        await _load(CustomerRepository(uow.session), customer_id, actor)
+        stmt = apply_keyset(
+            select(CustomerHistory).where(CustomerHistory.customer_id == customer_id),
+            [CustomerHistory.id],
+            cursor=cursor,
+            limit=limit,
+            descending=True,
+            sort="history",
+        )
+        rows = list((await uow.session.execute(stmt)).scalars().all())
+        return page_from_rows(rows, limit=limit, key=lambda h: [h.id], sort="history")
