@@ -403,6 +403,13 @@ async def test_recalculate_all_and_hold_list(customer_svc: CustomerHarness) -> N
         if not cursor:
             break
     assert sorted(seen) == sorted(ids[:3])
+    exported = await customer_svc.http.get(
+        "/api/v1/credit/holds", params={"format": "csv", "limit": 1}, headers=h
+    )
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("customer_id,number,name")
+    assert sorted(line.split(",")[0] for line in lines[1:]) == sorted(ids[:3])
     again = (await customer_svc.http.post("/api/v1/credit/recalculate", headers=h)).json()
     assert (again["released"], again["held"]) == (3, 0)
     empty = (await customer_svc.http.get("/api/v1/credit/holds", headers=h)).json()

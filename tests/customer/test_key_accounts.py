@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -172,6 +174,16 @@ async def test_revenue_share_growth_and_watch_list(customer_svc: CustomerHarness
         f"{KA}/watch-list", params={**AS_OF, "limit": 1, "cursor": page["next_cursor"]}, headers=mgr
     )
     assert [i["customer_id"] for i in r.json()["items"]] == [sup]
+
+    # CSV: every row of the list, across pages
+    r = await svc.http.get(KA, params={**AS_OF, "format": "csv", "limit": 1}, headers=mgr)
+    assert r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
+    assert [row["customer_id"] for row in rows] == [sup, large, med]
+    assert "revenue_falling" in rows[0]["risk_flags"]
+    r = await svc.http.get(f"{KA}/watch-list", params={**AS_OF, "format": "csv"}, headers=mgr)
+    names = [row["name"] for row in csv.DictReader(io.StringIO(r.text.lstrip("\ufeff")))]
+    assert names == ["Large Co", "Super Co"]
 
 
 async def test_dealers_see_only_their_key_accounts(customer_svc: CustomerHarness) -> None:

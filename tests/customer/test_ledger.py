@@ -286,6 +286,16 @@ async def test_list_filters_and_cursor_pagination(customer_svc: CustomerHarness)
     assert len((await customer_svc.http.get(url + window, headers=h)).json()["items"]) == 2
     bad = await customer_svc.http.get(url + "?cursor=garbage", headers=h)
     assert bad.status_code == 422
+    exported = await customer_svc.http.get(url + "?format=csv&unpaid=true&limit=1", headers=h)
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = exported.text.lstrip("\ufeff").splitlines()
+    header = lines[0].split(",")
+    refs = [line.split(",")[header.index("external_ref")] for line in lines[1:]]
+    assert refs == ["L-6", "L-5", "L-4", "L-3"]  # every match, newest first, across pages
+    payments = await customer_svc.http.get(
+        f"/api/v1/customers/{c['id']}/payments?format=csv", headers=h
+    )
+    assert payments.status_code == 200 and payments.text.lstrip("\ufeff").startswith("id,")
 
 
 async def test_dealer_sees_and_changes_only_its_customers(customer_svc: CustomerHarness) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -113,3 +113,16 @@ def page_from_rows(
     if len(rows) > limit and items:
         next_cursor = encode_cursor(key(items[-1]), sort=sort)
     return items, next_cursor
+
+
+async def all_pages(
+    fetch: Callable[[str | None], Awaitable[tuple[Sequence[T], str | None]]],
+) -> AsyncIterator[T]:
+    """Every item of a cursor-paginated query, a page at a time (for exports)."""
+    cursor: str | None = None
+    while True:
+        items, cursor = await fetch(cursor)
+        for item in items:
+            yield item
+        if not cursor:
+            return

@@ -21,6 +21,7 @@ from customer.analytics.schemas import (
     ContributionRead,
     ContributionSort,
     KeyAccountPage,
+    KeyAccountRead,
     KeyAccountState,
     KeyAccountUpdate,
     ParetoMetric,
@@ -31,7 +32,7 @@ from customer.analytics.schemas import (
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.errors import InvalidInput
 from kefu_shared.http.csvexport import csv_response, wants_csv
-from kefu_shared.http.pagination import clamp_limit
+from kefu_shared.http.pagination import MAX_LIMIT, all_pages, clamp_limit
 from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
@@ -103,6 +104,7 @@ CLASS_COLUMNS = [
 ]
 PARETO_COLUMNS = list(ParetoPoint.model_fields)
 COMPOSITION_COLUMNS = list(CompositionRead.model_fields)
+KEY_ACCOUNT_COLUMNS = [f for f in KeyAccountRead.model_fields if f != "reasons"]
 
 
 @router.get(
@@ -269,6 +271,7 @@ def _windows(as_of: date | None, settings: AnalyticsSettings, months: int | None
     summary="Key accounts: super + large + manually designated",
 )
 async def list_key_accounts(
+    request: Request,
     uow: UowDep,
     principal: CurrentPrincipal,
     filters: FiltersDep,
@@ -278,20 +281,28 @@ async def list_key_accounts(
     sort: Literal["name", "revenue"] = "revenue",
     cursor: str | None = None,
     limit: Limit = None,
-) -> KeyAccountPage:
+    fmt: FormatParam = None,
+) -> Any:
     size = clamp_limit(limit)
     windows = _windows(as_of, settings, None)
-    items, next_cursor = await key_accounts.key_accounts_page(
-        uow=uow,
-        windows=windows,
-        filters=filters,
-        settings=settings,
-        manager=manager,
-        watch_only=False,
-        sort=sort,
-        cursor=cursor,
-        limit=size,
-    )
+
+    async def page(cur: str | None, n: int = size) -> Any:
+        return await key_accounts.key_accounts_page(
+            uow=uow,
+            windows=windows,
+            filters=filters,
+            settings=settings,
+            manager=manager,
+            watch_only=False,
+            sort=sort,
+            cursor=cur,
+            limit=n,
+        )
+
+    if wants_csv(fmt, request.headers.get("accept")):
+        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
+        return csv_response(rows, KEY_ACCOUNT_COLUMNS, filename="key-accounts.csv")
+    items, next_cursor = await page(cursor)
     return KeyAccountPage(
         as_of=windows.as_of,
         window_months=windows.months,
@@ -308,6 +319,7 @@ async def list_key_accounts(
     summary="Key accounts with falling revenue or satisfaction, with the reasons",
 )
 async def watch_list(
+    request: Request,
     uow: UowDep,
     principal: CurrentPrincipal,
     filters: FiltersDep,
@@ -317,21 +329,29 @@ async def watch_list(
     as_of: date | None = None,
     cursor: str | None = None,
     limit: Limit = None,
-) -> KeyAccountPage:
+    fmt: FormatParam = None,
+) -> Any:
     size = clamp_limit(limit)
     windows = _windows(as_of, settings, months)
     effective = settings.model_copy(update={"watch_months": windows.watch_months})
-    items, next_cursor = await key_accounts.key_accounts_page(
-        uow=uow,
-        windows=windows,
-        filters=filters,
-        settings=effective,
-        manager=manager,
-        watch_only=True,
-        sort="name",
-        cursor=cursor,
-        limit=size,
-    )
+
+    async def page(cur: str | None, n: int = size) -> Any:
+        return await key_accounts.key_accounts_page(
+            uow=uow,
+            windows=windows,
+            filters=filters,
+            settings=effective,
+            manager=manager,
+            watch_only=True,
+            sort="name",
+            cursor=cur,
+            limit=n,
+        )
+
+    if wants_csv(fmt, request.headers.get("accept")):
+        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
+        return csv_response(rows, KEY_ACCOUNT_COLUMNS, filename="watch-list.csv")
+    items, next_cursor = await page(cursor)
     return KeyAccountPage(
         as_of=windows.as_of,
         window_months=windows.watch_months,

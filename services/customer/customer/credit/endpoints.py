@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -25,7 +25,8 @@ from customer.credit.schemas import (
     RecalculationRead,
 )
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.pagination import Page, clamp_limit
+from kefu_shared.http.csvexport import csv_response, wants_csv
+from kefu_shared.http.pagination import MAX_LIMIT, Page, all_pages, clamp_limit
 from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["credit"])
@@ -255,6 +256,7 @@ async def recalculate_all(
     summary="Customers on credit hold (newest hold first)",
 )
 async def list_holds(
+    request: Request,
     uow: UowDep,
     principal: CurrentPrincipal,
     dealer_id: str | None = None,
@@ -262,32 +264,41 @@ async def list_holds(
     rating: Rating | None = None,
     cursor: str | None = None,
     limit: int | None = None,
-) -> Page[CreditHoldRead]:
+    fmt: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+) -> Any:
     size = clamp_limit(limit)
-    rows, next_cursor = await service.list_holds(
-        uow=uow,
-        dealer_id=dealer_id,
-        hold_code=hold_code,
-        rating=rating,
-        cursor=cursor,
-        limit=size,
-        actor=principal,
-    )
-    items = [
-        CreditHoldRead(
-            customer_id=p.customer_id,
-            number=number,
-            name=name,
-            dealer_id=dealer,
-            rating=p.rating,
-            credit_limit=p.credit_limit,
-            outstanding=p.outstanding,
-            overdue_amount=p.overdue_amount,
-            max_overdue_days=p.max_overdue_days,
-            hold_code=p.hold_code,
-            hold_reason=p.hold_reason,
-            hold_since=p.hold_since,
+
+    async def page(cur: str | None, n: int = size) -> tuple[list[CreditHoldRead], str | None]:
+        rows, next_cursor = await service.list_holds(
+            uow=uow,
+            dealer_id=dealer_id,
+            hold_code=hold_code,
+            rating=rating,
+            cursor=cur,
+            limit=n,
+            actor=principal,
         )
-        for p, number, name, dealer in rows
-    ]
+        items = [
+            CreditHoldRead(
+                customer_id=p.customer_id,
+                number=number,
+                name=name,
+                dealer_id=dealer,
+                rating=p.rating,
+                credit_limit=p.credit_limit,
+                outstanding=p.outstanding,
+                overdue_amount=p.overdue_amount,
+                max_overdue_days=p.max_overdue_days,
+                hold_code=p.hold_code,
+                hold_reason=p.hold_reason,
+                hold_since=p.hold_since,
+            )
+            for p, number, name, dealer in rows
+        ]
+        return items, next_cursor
+
+    if wants_csv(fmt, request.headers.get("accept")):
+        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
+        return csv_response(rows, list(CreditHoldRead.model_fields), filename="credit-holds.csv")
+    items, next_cursor = await page(cursor)
     return Page(items=items, next_cursor=next_cursor, limit=size)

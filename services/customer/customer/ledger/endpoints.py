@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,8 +21,11 @@ from customer.ledger.schemas import (
 )
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.errors import InvalidInput
-from kefu_shared.http.pagination import Page, clamp_limit
+from kefu_shared.http.csvexport import csv_response, wants_csv
+from kefu_shared.http.pagination import MAX_LIMIT, Page, all_pages, clamp_limit
 from kefu_shared.service import UowDep
+
+FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 
@@ -69,6 +72,7 @@ async def create_order(
     summary="A customer's orders, invoices and refunds (newest first)",
 )
 async def list_orders(
+    request: Request,
     customer_id: str,
     uow: UowDep,
     principal: CurrentPrincipal,
@@ -81,24 +85,31 @@ async def list_orders(
     as_of: Annotated[date | None, Query(description="default: today")] = None,
     cursor: str | None = None,
     limit: int | None = None,
-) -> Page[OrderRead]:
+    fmt: FormatParam = None,
+) -> Any:
     size = clamp_limit(limit)
-    items, next_cursor = await service.list_orders(
-        uow=uow,
-        customer_id=customer_id,
-        actor=principal,
-        date_from=date_from,
-        date_to=date_to,
-        kind=kind,
-        product_line=product_line,
-        unpaid=unpaid,
-        overdue_on=(as_of or service.credit.today()) if overdue else None,
-        cursor=cursor,
-        limit=size,
-    )
-    return Page(
-        items=[OrderRead.model_validate(o) for o in items], next_cursor=next_cursor, limit=size
-    )
+
+    async def page(cur: str | None, n: int = size) -> tuple[list[OrderRead], str | None]:
+        items, next_cursor = await service.list_orders(
+            uow=uow,
+            customer_id=customer_id,
+            actor=principal,
+            date_from=date_from,
+            date_to=date_to,
+            kind=kind,
+            product_line=product_line,
+            unpaid=unpaid,
+            overdue_on=(as_of or service.credit.today()) if overdue else None,
+            cursor=cur,
+            limit=n,
+        )
+        return [OrderRead.model_validate(o) for o in items], next_cursor
+
+    if wants_csv(fmt, request.headers.get("accept")):
+        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
+        return csv_response(rows, list(OrderRead.model_fields), filename="orders.csv")
+    items, next_cursor = await page(cursor)
+    return Page(items=items, next_cursor=next_cursor, limit=size)
 
 
 @router.post(
@@ -131,6 +142,7 @@ async def create_payment(
     summary="A customer's payments (newest first)",
 )
 async def list_payments(
+    request: Request,
     customer_id: str,
     uow: UowDep,
     principal: CurrentPrincipal,
@@ -140,22 +152,29 @@ async def list_payments(
     order_ref: str | None = None,
     cursor: str | None = None,
     limit: int | None = None,
-) -> Page[PaymentRead]:
+    fmt: FormatParam = None,
+) -> Any:
     size = clamp_limit(limit)
-    items, next_cursor = await service.list_payments(
-        uow=uow,
-        customer_id=customer_id,
-        actor=principal,
-        date_from=date_from,
-        date_to=date_to,
-        method=method,
-        order_ref=order_ref,
-        cursor=cursor,
-        limit=size,
-    )
-    return Page(
-        items=[PaymentRead.model_validate(p) for p in items], next_cursor=next_cursor, limit=size
-    )
+
+    async def page(cur: str | None, n: int = size) -> tuple[list[PaymentRead], str | None]:
+        items, next_cursor = await service.list_payments(
+            uow=uow,
+            customer_id=customer_id,
+            actor=principal,
+            date_from=date_from,
+            date_to=date_to,
+            method=method,
+            order_ref=order_ref,
+            cursor=cur,
+            limit=n,
+        )
+        return [PaymentRead.model_validate(p) for p in items], next_cursor
+
+    if wants_csv(fmt, request.headers.get("accept")):
+        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
+        return csv_response(rows, list(PaymentRead.model_fields), filename="payments.csv")
+    items, next_cursor = await page(cursor)
+    return Page(items=items, next_cursor=next_cursor, limit=size)
 
 
 @router.post(
