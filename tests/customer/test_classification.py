@@ -481,6 +481,19 @@ async def test_run_records_who_when_window_cut_points_and_counts(customer_svc: C
         ("potential", "super"),
         ("potential", "inactive"),
     }
+    exported = await customer_svc.http.get(
+        f"/api/v1/classification-runs/{result['id']}/results",
+        params={"format": "csv", "limit": 1},
+        headers=customer_svc.auth("analyst"),
+    )
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert len(exported.text.lstrip("\ufeff").splitlines()) == 3  # header + both changes
+    missing = await customer_svc.http.get(
+        "/api/v1/classification-runs/nope/results",
+        params={"format": "csv"},
+        headers=customer_svc.auth("analyst"),
+    )
+    assert missing.status_code == 404
 
 
 async def test_runs_are_listed_newest_first_with_a_cursor(customer_svc: CustomerHarness):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
@@ -10,7 +10,8 @@ from customer.classification import service
 from customer.classification.config import ClassificationSettings
 from customer.classification.schemas import ResultRead, RunCreate, RunRead
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.pagination import Page, clamp_limit
+from kefu_shared.http.csvexport import csv_response, wants_csv
+from kefu_shared.http.pagination import MAX_LIMIT, Page, all_pages, clamp_limit
 from kefu_shared.service import RuntimeDep, UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["classification"])
@@ -90,13 +91,26 @@ async def read_run(run_id: str, uow: UowDep) -> RunRead:
     summary="The customers a run changed, with the revenue and rank behind each change",
 )
 async def list_run_results(
+    request: Request,
     run_id: str,
     uow: UowDep,
     cursor: str | None = None,
     limit: Annotated[int | None, Query()] = None,
-) -> Page[ResultRead]:
+    fmt: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+) -> Any:
     n = clamp_limit(limit)
-    rows, next_cursor = await service.list_results(uow=uow, run_id=run_id, cursor=cursor, limit=n)
-    return Page[ResultRead](
-        items=[ResultRead.model_validate(r) for r in rows], next_cursor=next_cursor, limit=n
-    )
+
+    async def page(cur: str | None, size: int = n) -> tuple[list[ResultRead], str | None]:
+        rows, next_cursor = await service.list_results(
+            uow=uow, run_id=run_id, cursor=cur, limit=size
+        )
+        return [ResultRead.model_validate(r) for r in rows], next_cursor
+
+    if wants_csv(fmt, request.headers.get("accept")):
+        await service.get_run(uow=uow, run_id=run_id)  # 404 before the stream starts
+        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
+        return csv_response(
+            rows, list(ResultRead.model_fields), filename=f"classification-{run_id}.csv"
+        )
+    items, next_cursor = await page(cursor)
+    return Page[ResultRead](items=items, next_cursor=next_cursor, limit=n)
