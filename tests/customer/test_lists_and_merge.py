@@ -164,6 +164,17 @@ async def test_duplicates_are_found_and_merged(customer_svc: CustomerHarness) ->
     assert card.json()["ledger"]["orders"] == 1  # the duplicate's order follows the survivor
     assert card.json()["service"]["tickets_total"] == 1  # and its service history
     assert Decimal(card.json()["credit"]["outstanding"]) == Decimal("200.00")  # and receivables
+    # Events still naming the duplicate land on the survivor.
+    late = make_event(
+        TicketClosed(id="TK-10", number="T10", customer_id=b["id"], type="repair", status="closed"),
+        source="/services/ticket",
+        subject="TK-10",
+    )
+    assert await svc.runtime.consumer.apply(late, TicketClosed.model_validate(late.data))
+    profile = await svc.http.get(
+        f"/api/v1/customer-analytics/customers/{a['id']}/service-profile", headers=svc.auth()
+    )
+    assert profile.json()["tickets_total"] == 2
     credit_events = await svc.events("customer.credit_changed")
     assert {e.subject for e in credit_events} >= {a["id"]}
     event = (await svc.events("customer.merged"))[0]

@@ -67,18 +67,20 @@ class _Booker:
         self.total += amount
 
 
-async def _known_customer(
+async def _resolve_customer(
     repo: AnalyticsRepository, customer_id: str | None, event: CloudEvent
-) -> bool:
-    if customer_id and await repo.customer_exists(customer_id):
-        return True
+) -> str | None:
+    """The customer to book the event on (following merges), or None to ignore it."""
+    resolved = await repo.resolve_customer(customer_id) if customer_id else None
+    if resolved is not None:
+        return resolved
     log.warning(
         "analytics.unknown_customer_ignored",
         type=event.type,
         event_id=event.id,
         customer_id=customer_id,
     )
-    return False
+    return None
 
 
 async def _track_case(
@@ -155,8 +157,10 @@ async def record_complaint_event(
 ) -> None:
     """Apply one ``complaint.<action>`` event to the customer's service history."""
     repo = AnalyticsRepository(uow.session)
-    if not await _known_customer(repo, data.customer_id, event):
+    resolved = await _resolve_customer(repo, data.customer_id, event)
+    if resolved is None:
         return
+    data = data.model_copy(update={"customer_id": resolved})
     action, at = _action(event), event_time(event)
     booker = _Booker(repo, event, data.customer_id)
     is_open = _open_state(action, COMPLAINT_OPEN, COMPLAINT_CLOSED)
@@ -192,8 +196,12 @@ async def record_compensation(
 ) -> None:
     """An approved compensation is paid to the customer: it adds to the cost to serve."""
     repo = AnalyticsRepository(uow.session)
-    if not costs.include_compensation or not await _known_customer(repo, data.customer_id, event):
+    if not costs.include_compensation:
         return
+    resolved = await _resolve_customer(repo, data.customer_id, event)
+    if resolved is None:
+        return
+    data = data.model_copy(update={"customer_id": resolved})
     booker = _Booker(repo, event, data.customer_id)
     booker.book("compensation", COMPLAINT, data.id, data.amount, event_time(event))
     await _refresh_counters(repo, data.customer_id, booker.total)
@@ -204,8 +212,10 @@ async def record_ticket_event(
 ) -> None:
     """Apply one ``ticket.<action>`` event to the customer's service history."""
     repo = AnalyticsRepository(uow.session)
-    if not await _known_customer(repo, data.customer_id, event):
+    resolved = await _resolve_customer(repo, data.customer_id, event)
+    if resolved is None:
         return
+    data = data.model_copy(update={"customer_id": resolved})
     action, at = _action(event), event_time(event)
     booker = _Booker(repo, event, data.customer_id)
     case = await _track_case(
@@ -245,7 +255,8 @@ async def record_sla_breach(
     if customer_id is None:
         known = await repo.case(TICKET, data.id)
         customer_id = known.customer_id if known else None
-    if not await _known_customer(repo, customer_id, event):
+    customer_id = await _resolve_customer(repo, customer_id, event)
+    if customer_id is None:
         return
     assert customer_id is not None
     booker = _Booker(repo, event, customer_id)

@@ -27,8 +27,22 @@ class AnalyticsRepository:
         self.session = session
 
     async def customer_exists(self, customer_id: str) -> bool:
-        row = await self.session.execute(select(Customer.id).where(Customer.id == customer_id))
-        return row.first() is not None
+        return await self.resolve_customer(customer_id) is not None
+
+    async def resolve_customer(self, customer_id: str) -> str | None:
+        """The customer an event belongs to now: a merged duplicate's survivor, or None."""
+        for _ in range(5):  # merges chain at most a few times
+            row = (
+                await self.session.execute(
+                    select(Customer.id, Customer.merged_into).where(Customer.id == customer_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            if row.merged_into is None:
+                return str(row.id)
+            customer_id = row.merged_into
+        return None
 
     async def customer(self, customer_id: str) -> Customer | None:
         stmt = select(Customer).where(Customer.id == customer_id)

@@ -60,7 +60,8 @@ async def record_survey_response(
 ) -> None:
     """Store a response and refresh latest CSAT/NPS and the trend on the profile."""
     repo = AnalyticsRepository(uow.session)
-    if not await repo.customer_exists(data.customer_id):
+    resolved = await repo.resolve_customer(data.customer_id)
+    if resolved is None:
         log.warning(
             "analytics.unknown_customer_ignored",
             type=event.type,
@@ -68,6 +69,7 @@ async def record_survey_response(
             customer_id=data.customer_id,
         )
         return
+    data = data.model_copy(update={"customer_id": resolved})
     if await repo.response(data.response_id) is not None:
         return  # the same response re-published under another event id
     repo.add(
