@@ -19,7 +19,15 @@ def dbs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[DevBroker]:
     """A fresh Tansu broker per test (memory-only, starts in well under a second)."""
-    b = DevBroker(log_path=tmp_path / "broker.log").start()
+    # A free port can be taken by a parallel test's connection before the broker binds it:
+    # try a few.
+    for attempt in range(3):
+        try:
+            b = DevBroker(log_path=tmp_path / "broker.log").start()
+            break
+        except RuntimeError:
+            if attempt == 2:
+                raise
     yield b
     b.stop()
 
