@@ -70,6 +70,11 @@ class DevBroker:
                 self.stop()
                 raise RuntimeError("broker did not open its port in time")
             time.sleep(0.05)
+        time.sleep(0.1)
+        if self.proc.poll() is not None:  # the port was someone else's: the broker died
+            raise RuntimeError(
+                f"broker exited with {self.proc.returncode} (port {self.port} taken?)"
+            )
         return self
 
     def stop(self) -> None:
