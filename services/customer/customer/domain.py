@@ -16,6 +16,11 @@ Source = Literal[
     "exhibition", "referral", "website", "dealer", "cold_call", "inquiry", "advertising", "other"
 ]
 Channel = Literal["phone", "email", "sms", "wechat", "mail", "visit"]
+InteractionKind = Literal[
+    "inquiry", "sample_request", "quotation", "visit", "call", "exhibition", "complaint", "other"
+]
+# The kinds that show purchase interest (classification: worth cultivating).
+INQUIRY_KINDS = ("inquiry", "sample_request", "quotation")
 AddressKind = Literal["registered", "shipping", "billing", "home", "office", "site"]
 Industry = Literal[
     "manufacturing",

@@ -16,6 +16,7 @@ from customer.domain import (
     CompanySize,
     CustomerKind,
     Industry,
+    InteractionKind,
     RegionClass,
     SalesStage,
     Source,
@@ -33,12 +34,15 @@ from customer.schemas import (
     DuplicatePage,
     HistoryEntryRead,
     HistoryPage,
+    InteractionCreate,
+    InteractionPage,
+    InteractionRead,
     MergeRequest,
 )
 from customer.settings import CustomerSettings
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.csvexport import csv_response, wants_csv
-from kefu_shared.http.pagination import clamp_limit
+from kefu_shared.http.pagination import MAX_LIMIT, all_pages, clamp_limit
 from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
@@ -398,6 +402,52 @@ async def customer_history(
         next_cursor=next_cursor,
         limit=size,
     )
+
+
+@router.post(
+    "/customers/{customer_id}/interactions",
+    response_model=InteractionRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(*WRITERS)],
+    summary="Log a contact (客户接触记录): inquiry, sample request, quotation, visit, call…",
+)
+async def record_interaction(
+    customer_id: str, body: InteractionCreate, uow: UowDep, principal: CurrentPrincipal
+) -> InteractionRead:
+    interaction = await service.record_interaction(
+        uow=uow, customer_id=customer_id, data=body, actor=principal
+    )
+    return InteractionRead.model_validate(interaction)
+
+
+@router.get(
+    "/customers/{customer_id}/interactions",
+    response_model=InteractionPage,
+    summary="A customer's contacts, newest first; ?format=csv exports them all",
+)
+async def list_interactions(
+    request: Request,
+    customer_id: str,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    kind: Annotated[list[InteractionKind], Query()] = [],  # noqa: B006
+    limit: int | None = None,
+    cursor: str | None = None,
+    format_: FormatParam = None,
+) -> Any:
+    size = clamp_limit(limit)
+
+    async def page(cur: str | None, n: int = size) -> tuple[list[InteractionRead], str | None]:
+        rows, next_cursor = await service.list_interactions(
+            uow=uow, customer_id=customer_id, actor=principal, kind=list(kind), limit=n, cursor=cur
+        )
+        return [InteractionRead.model_validate(r) for r in rows], next_cursor
+
+    if wants_csv(format_, request.headers.get("accept")):
+        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
+        return csv_response(rows, list(InteractionRead.model_fields), filename="interactions.csv")
+    items, next_cursor = await page(cursor)
+    return InteractionPage(items=items, next_cursor=next_cursor, limit=size)
 
 
 @router.get("/customers/{customer_id}/card", summary="The customer card (客户管理卡) as JSON")

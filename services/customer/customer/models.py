@@ -352,3 +352,25 @@ class CustomerHistory(Base):
     related_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     __table_args__ = (Index("ix_customer_history_customer_id_id", "customer_id", "id"),)
+
+
+class CustomerInteraction(Base):
+    """A contact with a customer (客户接触记录): inquiries and sample requests mark
+    potential customers and, when they become more frequent, ones worth cultivating."""
+
+    __tablename__ = "customer_interactions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column()
+    channel: Mapped[str | None] = mapped_column(String(20))
+    product_line: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_customer_interactions_customer_id_at", "customer_id", "at"),
+        Index("ix_customer_interactions_at", "at"),
+    )

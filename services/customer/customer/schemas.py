@@ -16,6 +16,7 @@ from customer.domain import (
     CompanySize,
     CustomerKind,
     Industry,
+    InteractionKind,
     RegionClass,
     SalesStage,
     Source,
@@ -171,6 +172,40 @@ class CustomerRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     addresses: list[AddressRead] = []
+
+
+class InteractionCreate(Strict):
+    kind: InteractionKind
+    at: datetime | None = Field(None, description="when it happened; default now")
+    channel: Channel | None = None
+    product_line: str | None = Field(None, max_length=64)
+    notes: str | None = Field(None, max_length=2000)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("give a time zone (e.g. 2026-11-22T09:30:00+08:00)")
+        return v
+
+
+class InteractionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    customer_id: str
+    kind: str
+    at: datetime
+    channel: str | None
+    product_line: str | None
+    notes: str | None
+    created_by: str | None
+
+
+class InteractionPage(BaseModel):
+    items: list[InteractionRead]
+    next_cursor: str | None = None
+    limit: int
 
 
 class CustomerPage(BaseModel):

@@ -18,9 +18,15 @@ from customer.credit.service import get_profile as get_credit_profile
 from customer.credit.service import refresh_credit
 from customer.domain import classify_region
 from customer.ledger.models import Order, Payment
-from customer.models import Customer, CustomerAddress, CustomerHistory, platform
+from customer.models import (
+    Customer,
+    CustomerAddress,
+    CustomerHistory,
+    CustomerInteraction,
+    platform,
+)
 from customer.repository import CustomerFilter, CustomerRepository
-from customer.schemas import Address, CustomerCreate, CustomerUpdate
+from customer.schemas import Address, CustomerCreate, CustomerUpdate, InteractionCreate
 from customer.settings import CustomerSettings
 from kefu_shared.auth import Principal
 from kefu_shared.db import utcnow
@@ -476,3 +482,53 @@ async def customer_history(
         )
         rows = list((await uow.session.execute(stmt)).scalars().all())
         return page_from_rows(rows, limit=limit, key=lambda h: [h.id], sort="history")
+
+
+async def record_interaction(
+    *, uow: UnitOfWork, customer_id: str, data: InteractionCreate, actor: Principal
+) -> CustomerInteraction:
+    """Log a contact with the customer (inquiry, sample request, visit...)."""
+    async with uow:
+        customer = await _load(CustomerRepository(uow.session), customer_id, actor)
+        if customer.status in ("merged", "erased"):
+            raise BusinessRuleViolation(f"customer is {customer.status}")
+        interaction = CustomerInteraction(
+            customer_id=customer.id,
+            kind=data.kind,
+            at=data.at or utcnow(),
+            channel=data.channel,
+            product_line=data.product_line,
+            notes=data.notes,
+            created_by=actor.user_id,
+            created_at=utcnow(),
+        )
+        uow.session.add(interaction)
+        await uow.commit()
+        return interaction
+
+
+async def list_interactions(
+    *,
+    uow: UnitOfWork,
+    customer_id: str,
+    actor: Principal,
+    kind: list[str],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[CustomerInteraction], str | None]:
+    """A customer's contacts, newest first."""
+    async with uow:
+        await _load(CustomerRepository(uow.session), customer_id, actor)
+        stmt = select(CustomerInteraction).where(CustomerInteraction.customer_id == customer_id)
+        if kind:
+            stmt = stmt.where(CustomerInteraction.kind.in_(kind))
+        stmt = apply_keyset(
+            stmt,
+            [CustomerInteraction.at, CustomerInteraction.id],
+            cursor=cursor,
+            limit=limit,
+            descending=True,
+            sort="interactions",
+        )
+        rows = list((await uow.session.execute(stmt)).scalars().all())
+        return page_from_rows(rows, limit=limit, key=lambda i: [i.at, i.id], sort="interactions")

@@ -27,6 +27,11 @@ class ClassificationSettings(BaseSettings):
     loyal_max_decline_pct: Decimal = Decimal("20")  # ... and revenue not down more than this
     cultivate_order_growth_pct: Decimal = Decimal("50")  # rising order frequency (medium)
     cultivate_min_orders: int = 2
+    # Rising inquiry frequency (potential and medium customers): inquiries, sample requests
+    # and quotations logged in the last N days against the N days before.
+    cultivate_inquiry_days: int = Field(90, ge=1, le=730)
+    cultivate_min_inquiries: int = 2
+    cultivate_inquiry_growth_pct: Decimal = Decimal("50")
 
     # A run still queued/running after this long is taken as crashed and marked failed.
     stale_run_after_s: int = 3600

@@ -18,7 +18,7 @@ run's figures commit together or not at all.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -74,6 +74,11 @@ FROM (
            (x.tier IN ('super', 'large') OR x.key_account_manual) AS key_account,
            CASE
                WHEN x.worth_cultivating THEN 'worth_cultivating'
+               WHEN x.tier IN ('potential', 'medium')
+                    AND x.inq_current >= :cultivate_min_inquiries
+                    AND x.inq_current * 100
+                        > x.inq_previous * (100 + :cultivate_inquiry_growth_pct)
+                    THEN 'worth_cultivating'
                WHEN x.agg_id IS NULL THEN NULL
                WHEN x.last_purchase IS NULL OR x.last_purchase <= :dormant_since THEN 'dormant'
                WHEN x.previous_revenue > 0
@@ -98,6 +103,8 @@ FROM (
                c.key_account_manual, c.worth_cultivating,
                a.customer_id AS agg_id, a.revenue, a.previous_revenue, a.orders_current,
                a.orders_previous, a.last_purchase, a.rnk,
+               COALESCE(i.inq_current, 0) AS inq_current,
+               COALESCE(i.inq_previous, 0) AS inq_previous,
                CASE WHEN a.rnk IS NOT NULL THEN
                         CASE WHEN a.rnk <= :b_super THEN 'super'
                              WHEN a.rnk <= :b_large THEN 'large'
@@ -107,6 +114,15 @@ FROM (
                     ELSE 'potential' END AS tier
         FROM customers c
         LEFT JOIN {agg} a ON a.customer_id = c.id
+        LEFT JOIN (
+            SELECT ci.customer_id,
+                   SUM(CASE WHEN ci.at >= :inq_start THEN 1 ELSE 0 END) AS inq_current,
+                   SUM(CASE WHEN ci.at < :inq_start THEN 1 ELSE 0 END) AS inq_previous
+            FROM customer_interactions ci
+            WHERE ci.kind IN ('inquiry', 'sample_request', 'quotation')
+              AND ci.at >= :inq_prev_start AND ci.at < :inq_end
+            GROUP BY ci.customer_id
+        ) i ON i.customer_id = c.id
         WHERE c.merged_into IS NULL
     ) x
 ) y
@@ -301,7 +317,13 @@ class ClassificationRepository:
         return int(row[0]), Decimal(str(row[1] or 0)).quantize(Decimal("0.01"))
 
     async def stage_changes(
-        self, *, run_id: str, bounds: Boundaries, dormant_since: date, thresholds: dict[str, Any]
+        self,
+        *,
+        run_id: str,
+        bounds: Boundaries,
+        dormant_since: date,
+        as_of: date,
+        thresholds: dict[str, Any],
     ) -> int:
         """Insert a result row for every customer whose classification changes."""
         sql = _STAGE.format(
@@ -316,9 +338,16 @@ class ClassificationRepository:
             value = Decimal(str(thresholds[name]))
             return value if self.pg else float(value)
 
+        days = int(thresholds["cultivate_inquiry_days"])
+        inq_end = datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
         stmt = text(sql).bindparams(
             bindparam("run_id", type_=String),
             bindparam("dormant_since", type_=Date),
+            bindparam("inq_start", type_=UTCDateTime()),
+            bindparam("inq_prev_start", type_=UTCDateTime()),
+            bindparam("inq_end", type_=UTCDateTime()),
+            bindparam("cultivate_min_inquiries", type_=Integer),
+            bindparam("cultivate_inquiry_growth_pct", type_=num),
             bindparam("fast_growth_pct", type_=num),
             bindparam("loyal_max_decline_pct", type_=num),
             bindparam("cultivate_order_growth_pct", type_=num),
@@ -333,6 +362,12 @@ class ClassificationRepository:
             {
                 "run_id": run_id,
                 "dormant_since": dormant_since,
+                # Inquiries in the last N days (to the end of as_of) against the N before.
+                "inq_start": inq_end - timedelta(days=days),
+                "inq_prev_start": inq_end - timedelta(days=2 * days),
+                "inq_end": inq_end,
+                "cultivate_min_inquiries": int(thresholds["cultivate_min_inquiries"]),
+                "cultivate_inquiry_growth_pct": pct("cultivate_inquiry_growth_pct"),
                 "fast_growth_pct": pct("fast_growth_pct"),
                 "loyal_max_decline_pct": pct("loyal_max_decline_pct"),
                 "cultivate_order_growth_pct": pct("cultivate_order_growth_pct"),

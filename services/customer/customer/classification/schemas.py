@@ -32,6 +32,9 @@ class PatternThresholds(BaseModel):
     loyal_max_decline_pct: Decimal | None = Field(None, ge=0, le=100)
     cultivate_order_growth_pct: Decimal | None = Field(None, ge=0, le=100000)
     cultivate_min_orders: int | None = Field(None, ge=1, le=100000)
+    cultivate_inquiry_days: int | None = Field(None, ge=1, le=730)
+    cultivate_min_inquiries: int | None = Field(None, ge=1, le=100000)
+    cultivate_inquiry_growth_pct: Decimal | None = Field(None, ge=0, le=100000)
 
 
 class RunCreate(BaseModel):

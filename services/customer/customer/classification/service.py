@@ -20,9 +20,11 @@ Rules as implemented (domain.md §1, seed 000 ch.1):
 - transaction pattern, first match wins: the manual worth-cultivating flag; dormant (bought
   before, no invoice for ``dormant_days``; refunds only counts as no invoice); fast-growing
   (previous-window revenue > 0 and growth above ``fast_growth_pct``); worth cultivating
-  (medium customers whose invoice count grew by more than ``cultivate_order_growth_pct``
-  with at least ``cultivate_min_orders``; potential customers have no ledger history and
-  inquiries are not recorded in this service, so for them only the manual flag applies);
+  (potential or medium customers whose logged inquiries — inquiries, sample requests,
+  quotations — in the last ``cultivate_inquiry_days`` number at least
+  ``cultivate_min_inquiries`` and exceed the period before by ``cultivate_inquiry_growth_pct``;
+  and medium customers whose invoice count grew by more than ``cultivate_order_growth_pct``
+  with at least ``cultivate_min_orders``);
   loyal (revenue in both windows, at least ``loyal_min_orders`` invoices, revenue down by
   at most ``loyal_max_decline_pct``); occasional (any other customer with ledger history);
   none for customers who never transacted.
@@ -64,6 +66,9 @@ THRESHOLD_NAMES = (
     "loyal_max_decline_pct",
     "cultivate_order_growth_pct",
     "cultivate_min_orders",
+    "cultivate_inquiry_days",
+    "cultivate_min_inquiries",
+    "cultivate_inquiry_growth_pct",
 )
 
 
@@ -199,7 +204,11 @@ async def _classify(
     )
     dormant_since = run.as_of - timedelta(days=int(run.thresholds["dormant_days"]))
     changed = await repo.stage_changes(
-        run_id=run.id, bounds=bounds, dormant_since=dormant_since, thresholds=run.thresholds
+        run_id=run.id,
+        bounds=bounds,
+        dormant_since=dormant_since,
+        as_of=run.as_of,
+        thresholds=run.thresholds,
     )
     events = 0
     if changed:
