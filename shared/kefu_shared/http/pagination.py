@@ -101,12 +101,12 @@ def apply_keyset(
 
 
 def page_from_rows(
-    rows: Sequence[Any],
+    rows: Sequence[T],
     *,
     limit: int,
-    key: Any,
+    key: Callable[[T], Sequence[Any]],
     sort: str = "",
-) -> tuple[list[Any], str | None]:
+) -> tuple[list[T], str | None]:
     """Split the ``limit + 1`` fetched rows into a page and the next cursor."""
     items = list(rows[:limit])
     next_cursor = None
