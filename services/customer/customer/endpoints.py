@@ -23,6 +23,7 @@ from customer.domain import (
     Tier,
     TransactionPattern,
 )
+from customer.models import Customer
 from customer.repository import SORTS, CustomerFilter
 from customer.schemas import (
     EXPORT_COLUMNS,
@@ -120,8 +121,10 @@ FilterDep = Annotated[CustomerFilter, Depends(customer_filter)]
 FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 
 
-def _with_etag(response: Response, etag: str) -> None:
-    response.headers["ETag"] = etag
+def _read(response: Response, customer: Customer) -> CustomerRead:
+    """The customer as answered by every single-customer route, with its ETag."""
+    response.headers["ETag"] = customer.etag
+    return CustomerRead.model_validate(customer)
 
 
 @router.post(
@@ -142,8 +145,7 @@ async def create_customer(
         uow=uow, data=body, actor=principal, settings=settings
     )
     response.headers["Location"] = f"/api/v1/customers/{customer.id}"
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.get(
@@ -243,8 +245,7 @@ async def read_customer(
     customer_id: str, response: Response, uow: UowDep, principal: CurrentPrincipal
 ) -> CustomerRead:
     customer = await service.get_customer(uow=uow, customer_id=customer_id, actor=principal)
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.patch(
@@ -270,8 +271,7 @@ async def update_customer(
         actor=principal,
         settings=settings,
     )
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.delete(
@@ -291,8 +291,7 @@ async def archive_customer(
     customer = await service.archive_customer(
         uow=uow, customer_id=customer_id, if_match=if_match, reason=reason, actor=principal
     )
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.post(
@@ -312,8 +311,7 @@ async def archive_customer_with_reason(
     customer = await service.archive_customer(
         uow=uow, customer_id=customer_id, if_match=if_match, reason=body.reason, actor=principal
     )
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.post(
@@ -332,8 +330,7 @@ async def restore_customer(
     customer = await service.restore_customer(
         uow=uow, customer_id=customer_id, if_match=if_match, actor=principal
     )
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.post(
@@ -357,8 +354,7 @@ async def merge_customers(
         if_match=if_match,
         actor=principal,
     )
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.post(
@@ -377,8 +373,7 @@ async def erase_customer(
     customer = await service.erase_customer(
         uow=uow, customer_id=customer_id, if_match=if_match, actor=principal
     )
-    _with_etag(response, customer.etag)
-    return CustomerRead.model_validate(customer)
+    return _read(response, customer)
 
 
 @router.get(

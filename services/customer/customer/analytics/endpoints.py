@@ -34,6 +34,7 @@ from kefu_shared.errors import InvalidInput
 from kefu_shared.http.csvexport import csv_response, wants_csv
 from kefu_shared.http.pagination import MAX_LIMIT, all_pages, clamp_limit
 from kefu_shared.service import UowDep
+from kefu_shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -283,32 +284,21 @@ async def list_key_accounts(
     limit: Limit = None,
     fmt: FormatParam = None,
 ) -> Any:
-    size = clamp_limit(limit)
     windows = _windows(as_of, settings, None)
-
-    async def page(cur: str | None, n: int = size) -> Any:
-        return await key_accounts.key_accounts_page(
-            uow=uow,
-            windows=windows,
-            filters=filters,
-            settings=settings,
-            manager=manager,
-            watch_only=False,
-            sort=sort,
-            cursor=cur,
-            limit=n,
-        )
-
-    if wants_csv(fmt, request.headers.get("accept")):
-        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(rows, KEY_ACCOUNT_COLUMNS, filename="key-accounts.csv")
-    items, next_cursor = await page(cursor)
-    return KeyAccountPage(
-        as_of=windows.as_of,
+    return await _key_account_listing(
+        request,
+        uow,
+        filters,
+        settings,
+        windows,
+        manager=manager,
+        watch_only=False,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+        fmt=fmt,
         window_months=windows.months,
-        items=items,
-        next_cursor=next_cursor,
-        limit=size,
+        filename="key-accounts.csv",
     )
 
 
@@ -331,30 +321,64 @@ async def watch_list(
     limit: Limit = None,
     fmt: FormatParam = None,
 ) -> Any:
-    size = clamp_limit(limit)
     windows = _windows(as_of, settings, months)
     effective = settings.model_copy(update={"watch_months": windows.watch_months})
+    return await _key_account_listing(
+        request,
+        uow,
+        filters,
+        effective,
+        windows,
+        manager=manager,
+        watch_only=True,
+        sort="name",
+        cursor=cursor,
+        limit=limit,
+        fmt=fmt,
+        window_months=windows.watch_months,
+        filename="watch-list.csv",
+    )
+
+
+async def _key_account_listing(
+    request: Request,
+    uow: UnitOfWork,
+    filters: Filters,
+    settings: AnalyticsSettings,
+    windows: Windows,
+    *,
+    manager: str | None,
+    watch_only: bool,
+    sort: Literal["name", "revenue"],
+    cursor: str | None,
+    limit: int | None,
+    fmt: str | None,
+    window_months: int,
+    filename: str,
+) -> Any:
+    """One page of key accounts as JSON, or every matching one as CSV."""
+    size = clamp_limit(limit)
 
     async def page(cur: str | None, n: int = size) -> Any:
         return await key_accounts.key_accounts_page(
             uow=uow,
             windows=windows,
             filters=filters,
-            settings=effective,
+            settings=settings,
             manager=manager,
-            watch_only=True,
-            sort="name",
+            watch_only=watch_only,
+            sort=sort,
             cursor=cur,
             limit=n,
         )
 
     if wants_csv(fmt, request.headers.get("accept")):
         rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(rows, KEY_ACCOUNT_COLUMNS, filename="watch-list.csv")
+        return csv_response(rows, KEY_ACCOUNT_COLUMNS, filename=filename)
     items, next_cursor = await page(cursor)
     return KeyAccountPage(
         as_of=windows.as_of,
-        window_months=windows.watch_months,
+        window_months=window_months,
         items=items,
         next_cursor=next_cursor,
         limit=size,
