@@ -32,6 +32,13 @@ def main(
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=default_port)
     serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port (each runs the app, relay and consumers:"
+        " one relay is active at a time, consumers share partitions as one group)",
+    )
     if service_dir is not None:
         sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
     if runtime_factory is not None:
@@ -47,8 +54,19 @@ def main(
     if args.command == "serve":
         import uvicorn
 
+        if args.workers < 1:
+            parser.error("--workers must be at least 1")
+        # Worker processes import the app factory themselves (settings from the
+        # environment, as here); a single process reuses the settings already read.
+        app: Any = (
+            f"{app_factory.__module__}:{app_factory.__qualname__}"
+            if args.workers > 1
+            else app_factory(settings)
+        )
         uvicorn.run(
-            app_factory(settings),
+            app,
+            factory=args.workers > 1,
+            workers=args.workers,
             host=args.host,
             port=args.port,
             log_config=None,

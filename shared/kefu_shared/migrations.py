@@ -139,3 +139,42 @@ def drop_platform_tables_v1() -> None:
     op.drop_index("ix_outbox_unpublished", table_name="outbox")
     for table in ("number_sequences", "idempotency_keys", "inbox", "outbox"):
         op.drop_table(table)
+
+
+def create_number_sequence(counter: str) -> None:
+    """Create the PostgreSQL sequence of ``counter`` (see :mod:`kefu_shared.numbering`),
+    inside a migration; it continues after the row counter's last value. SQLite keeps the
+    row counter, so this does nothing there."""
+    from alembic import op
+
+    from kefu_shared.numbering import sequence_name
+
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    seq = sequence_name(counter)
+    op.execute(f"CREATE SEQUENCE IF NOT EXISTS {seq} AS BIGINT MINVALUE 1")
+    op.execute(
+        sa.text(
+            f"SELECT setval('{seq}', COALESCE((SELECT value FROM number_sequences"
+            " WHERE name = :name), 0) + 1, false)"
+        ).bindparams(name=counter)
+    )
+
+
+def drop_number_sequence(counter: str) -> None:
+    """Undo :func:`create_number_sequence`, carrying the last value back to the row."""
+    from alembic import op
+
+    from kefu_shared.numbering import sequence_name
+
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    seq = sequence_name(counter)
+    op.execute(
+        sa.text(
+            "INSERT INTO number_sequences (name, value) "
+            f"SELECT :name, last_value - CASE WHEN is_called THEN 0 ELSE 1 END FROM {seq} "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+        ).bindparams(name=counter)
+    )
+    op.execute(f"DROP SEQUENCE IF EXISTS {seq}")

@@ -33,7 +33,7 @@ from kefu_shared.db import utcnow
 from kefu_shared.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
 from kefu_shared.http.etag import check_if_match
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
-from kefu_shared.numbering import next_value
+from kefu_shared.numbering import next_number
 from kefu_shared.uow import UnitOfWork
 
 # Ledger rows follow a customer when duplicates are merged.
@@ -121,7 +121,7 @@ async def register_customer(
                 "a customer with this unified social credit code exists",
                 errors=[{"field": "credit_code", "message": "already registered"}],
             )
-        seq = await next_value(uow.session, platform.sequences, "customer")
+        seq = await next_number(uow.session, platform.sequences, "customer")
         fields: dict[str, Any] = data.model_dump(
             exclude={"addresses", "contacts"}, exclude_none=True
         )
