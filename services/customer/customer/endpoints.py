@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from customer import service
 from customer.card import render_card_html
+from customer.deps import FormatParam, IfMatch, Limit, SettingsDep
 from customer.domain import (
     AreaClass,
     BusinessType,
@@ -29,21 +30,17 @@ from customer.schemas import (
     EXPORT_COLUMNS,
     ArchiveRequest,
     CustomerCreate,
-    CustomerPage,
     CustomerRead,
     CustomerUpdate,
-    DuplicatePage,
+    DuplicateGroup,
     HistoryEntryRead,
-    HistoryPage,
     InteractionCreate,
-    InteractionPage,
     InteractionRead,
     MergeRequest,
 )
-from customer.settings import CustomerSettings
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.csvexport import csv_response, wants_csv
-from kefu_shared.http.pagination import MAX_LIMIT, all_pages, clamp_limit
+from kefu_shared.http.listing import document_or_csv, page_or_csv
+from kefu_shared.http.pagination import Page
 from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
@@ -52,14 +49,6 @@ WRITERS = ("service_manager", "agent", "credit_manager", "dealer")
 MANAGERS = ("service_manager",)
 Status = Literal["active", "archived", "merged", "erased"]
 SortKey = Literal[tuple(SORTS)]  # type: ignore[valid-type]
-
-
-def get_settings(request: Request) -> CustomerSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
-
-
-SettingsDep = Annotated[CustomerSettings, Depends(get_settings)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 def customer_filter(
@@ -118,7 +107,6 @@ def customer_filter(
 
 
 FilterDep = Annotated[CustomerFilter, Depends(customer_filter)]
-FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 
 
 def _read(response: Response, customer: Customer) -> CustomerRead:
@@ -150,7 +138,7 @@ async def create_customer(
 
 @router.get(
     "/customers",
-    response_model=CustomerPage,
+    response_model=Page[CustomerRead],
     summary="Customer list (客户一览表): filter on every dimension; ?format=csv exports all matches",
     responses={200: {"content": {"text/csv": {}}}},
 )
@@ -160,24 +148,24 @@ async def list_customers(
     principal: CurrentPrincipal,
     flt: FilterDep,
     sort: SortKey = "name",
-    limit: int | None = None,
+    limit: Limit = None,
     cursor: str | None = None,
     format_: FormatParam = None,
 ) -> Any:
-    if wants_csv(format_, request.headers.get("accept")):
-        rows = service.export_customers(uow=uow, flt=flt, actor=principal)
+    async def fetch(cur: str | None, size: int) -> tuple[list[CustomerRead], str | None]:
+        items, next_cursor = await service.list_customers(
+            uow=uow, flt=flt, actor=principal, sort=sort, limit=size, cursor=cur
+        )
+        return [CustomerRead.model_validate(c) for c in items], next_cursor
 
-        async def as_dicts() -> Any:
-            async for c in rows:
-                yield {col: getattr(c, col) for col in EXPORT_COLUMNS}
-
-        return csv_response(as_dicts(), EXPORT_COLUMNS, filename="customers.csv")
-    size = clamp_limit(limit)
-    items, next_cursor = await service.list_customers(
-        uow=uow, flt=flt, actor=principal, sort=sort, limit=size, cursor=cursor
-    )
-    return CustomerPage(
-        items=[CustomerRead.model_validate(c) for c in items], next_cursor=next_cursor, limit=size
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=EXPORT_COLUMNS,
+        filename="customers.csv",
     )
 
 
@@ -197,11 +185,14 @@ async def address_classification(
 ) -> Any:
     groups = list(dict.fromkeys(group_by))
     rows = await service.address_classification(uow=uow, flt=flt, group_by=groups, actor=principal)
-    if wants_csv(format_, request.headers.get("accept")):
-        return csv_response(
-            rows, [*groups, "customers", "key_accounts"], filename="address-classification.csv"
-        )
-    return {"group_by": groups, "items": rows}
+    return document_or_csv(
+        request,
+        {"group_by": groups, "items": rows},
+        rows,
+        format_=format_,
+        columns=[*groups, "customers", "key_accounts"],
+        filename="address-classification.csv",
+    )
 
 
 @router.get(
@@ -216,28 +207,43 @@ async def grade_classification(
     format_: FormatParam = None,
 ) -> Any:
     rows = await service.grade_classification(uow=uow, flt=flt, actor=principal)
-    if wants_csv(format_, request.headers.get("accept")):
-        return csv_response(
-            rows,
-            ["tier", "customers", "key_accounts", "companies", "share"],
-            filename="grade-classification.csv",
-        )
-    return {"items": rows}
+    return document_or_csv(
+        request,
+        {"items": rows},
+        rows,
+        format_=format_,
+        columns=["tier", "customers", "key_accounts", "companies", "share"],
+        filename="grade-classification.csv",
+    )
 
 
 @router.get(
     "/customers/duplicates",
-    response_model=DuplicatePage,
+    response_model=Page[DuplicateGroup],
     summary="Likely duplicates: same phone, or same name in the same city",
 )
 async def duplicates(
-    uow: UowDep, principal: CurrentPrincipal, limit: int | None = None, cursor: str | None = None
-) -> DuplicatePage:
-    size = clamp_limit(limit)
-    groups, next_key = await service.duplicate_groups(
-        uow=uow, actor=principal, limit=size, after=cursor
+    request: Request,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    limit: Limit = None,
+    cursor: str | None = None,
+) -> Any:
+    async def fetch(cur: str | None, size: int) -> tuple[list[DuplicateGroup], str | None]:
+        groups, next_key = await service.duplicate_groups(
+            uow=uow, actor=principal, limit=size, after=cur
+        )
+        return [DuplicateGroup.model_validate(g) for g in groups], next_key
+
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_="json",
+        columns=list(DuplicateGroup.model_fields),
+        filename="duplicates.csv",
     )
-    return DuplicatePage.model_validate({"items": groups, "next_cursor": next_key})
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerRead, summary="Read a customer")
@@ -345,6 +351,7 @@ async def merge_customers(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
+    settings: SettingsDep,
     if_match: IfMatch = None,
 ) -> CustomerRead:
     customer = await service.merge_customers(
@@ -353,6 +360,7 @@ async def merge_customers(
         merge_ids=body.merge_ids,
         if_match=if_match,
         actor=principal,
+        settings=settings,
     )
     return _read(response, customer)
 
@@ -378,24 +386,32 @@ async def erase_customer(
 
 @router.get(
     "/customers/{customer_id}/history",
-    response_model=HistoryPage,
+    response_model=Page[HistoryEntryRead],
     summary="Lifecycle history: registered, updated (which fields), archived, merged, erased",
 )
 async def customer_history(
+    request: Request,
     customer_id: str,
     uow: UowDep,
     principal: CurrentPrincipal,
-    limit: int | None = None,
+    limit: Limit = None,
     cursor: str | None = None,
-) -> HistoryPage:
-    size = clamp_limit(limit)
-    items, next_cursor = await service.customer_history(
-        uow=uow, customer_id=customer_id, actor=principal, limit=size, cursor=cursor
-    )
-    return HistoryPage(
-        items=[HistoryEntryRead.model_validate(h) for h in items],
-        next_cursor=next_cursor,
-        limit=size,
+    format_: FormatParam = None,
+) -> Any:
+    async def fetch(cur: str | None, size: int) -> tuple[list[HistoryEntryRead], str | None]:
+        items, next_cursor = await service.customer_history(
+            uow=uow, customer_id=customer_id, actor=principal, limit=size, cursor=cur
+        )
+        return [HistoryEntryRead.model_validate(h) for h in items], next_cursor
+
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(HistoryEntryRead.model_fields),
+        filename="customer-history.csv",
     )
 
 
@@ -417,7 +433,7 @@ async def record_interaction(
 
 @router.get(
     "/customers/{customer_id}/interactions",
-    response_model=InteractionPage,
+    response_model=Page[InteractionRead],
     summary="A customer's contacts, newest first; ?format=csv exports them all",
 )
 async def list_interactions(
@@ -426,30 +442,39 @@ async def list_interactions(
     uow: UowDep,
     principal: CurrentPrincipal,
     kind: Annotated[list[InteractionKind], Query()] = [],  # noqa: B006
-    limit: int | None = None,
+    limit: Limit = None,
     cursor: str | None = None,
     format_: FormatParam = None,
 ) -> Any:
-    size = clamp_limit(limit)
-
-    async def page(cur: str | None, n: int = size) -> tuple[list[InteractionRead], str | None]:
+    async def fetch(cur: str | None, size: int) -> tuple[list[InteractionRead], str | None]:
         rows, next_cursor = await service.list_interactions(
-            uow=uow, customer_id=customer_id, actor=principal, kind=list(kind), limit=n, cursor=cur
+            uow=uow,
+            customer_id=customer_id,
+            actor=principal,
+            kind=list(kind),
+            limit=size,
+            cursor=cur,
         )
         return [InteractionRead.model_validate(r) for r in rows], next_cursor
 
-    if wants_csv(format_, request.headers.get("accept")):
-        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(rows, list(InteractionRead.model_fields), filename="interactions.csv")
-    items, next_cursor = await page(cursor)
-    return InteractionPage(items=items, next_cursor=next_cursor, limit=size)
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(InteractionRead.model_fields),
+        filename="interactions.csv",
+    )
 
 
 @router.get("/customers/{customer_id}/card", summary="The customer card (客户管理卡) as JSON")
 async def customer_card(
-    customer_id: str, uow: UowDep, principal: CurrentPrincipal
+    customer_id: str, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
 ) -> dict[str, Any]:
-    return await service.customer_card(uow=uow, customer_id=customer_id, actor=principal)
+    return await service.customer_card(
+        uow=uow, customer_id=customer_id, actor=principal, settings=settings
+    )
 
 
 @router.get(
@@ -458,7 +483,9 @@ async def customer_card(
     summary="The customer card as a printable HTML page",
 )
 async def customer_card_html(
-    customer_id: str, uow: UowDep, principal: CurrentPrincipal
+    customer_id: str, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
 ) -> HTMLResponse:
-    card = await service.customer_card(uow=uow, customer_id=customer_id, actor=principal)
+    card = await service.customer_card(
+        uow=uow, customer_id=customer_id, actor=principal, settings=settings
+    )
     return HTMLResponse(render_card_html(card))

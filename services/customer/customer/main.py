@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from customer.analytics.endpoints import router as analytics_router
 from customer.classification.endpoints import router as classification_router
-from customer.consumers import HANDLERS
+from customer.consumers import handlers
 from customer.credit.endpoints import router as credit_router
 from customer.credit.scheduler import recalculate_periodically
 from customer.endpoints import router
@@ -24,19 +24,24 @@ NAME = "customer"
 
 
 def create_app(settings: CustomerSettings | None = None, **kw: Any) -> FastAPI:
+    """The app; ``settings`` -- the service's one settings object -- is built here when the
+    caller (``__main__``, a test) gives none, and handed to routes, consumers and sweeps."""
+    settings = settings or CustomerSettings()
     return create_service_app(
         name=NAME,
         title="Kefu customer service",
         description="Customer profiles (客户资料库), classification, credit, key accounts.",
-        settings=settings or CustomerSettings(),
+        settings=settings,
         metadata=Base.metadata,
         tables=platform,
         routers=[router, ledger_router, credit_router, classification_router, analytics_router],
-        handlers=HANDLERS,
-        background=lambda rt: [recalculate_periodically(rt)],
+        handlers=handlers(settings),
+        background=lambda rt: [recalculate_periodically(rt, settings)],
         **kw,
     )
 
 
 def create_runtime(settings: CustomerSettings) -> ServiceRuntime:
-    return ServiceRuntime.create(name=NAME, settings=settings, tables=platform, handlers=HANDLERS)
+    return ServiceRuntime.create(
+        name=NAME, settings=settings, tables=platform, handlers=handlers(settings)
+    )

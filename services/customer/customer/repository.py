@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from customer.models import Customer, CustomerTag
+from kefu_shared.auth import Principal
+from kefu_shared.errors import NotFound
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
+from kefu_shared.visibility import dealer_scope, visible_or_404
 
 SORTS: dict[str, tuple[str, bool]] = {
     "name": ("name", False),
@@ -53,7 +56,8 @@ class CustomerFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
 
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
+    def apply(self, stmt: Select[Any], actor: Principal) -> Select[Any]:
+        """The filters, with the dealer filter forced to a dealer's own customers."""
         c = Customer
         multi = {
             c.status: self.status,
@@ -75,7 +79,7 @@ class CustomerFilter:
             c.province: self.province,
             c.city: self.city,
             c.district: self.district,
-            c.dealer_id: self.dealer_id,
+            c.dealer_id: dealer_scope(actor, self.dealer_id),
             c.owner: self.owner,
             c.key_account: self.key_account,
             c.worth_cultivating: self.worth_cultivating,
@@ -127,14 +131,33 @@ class CustomerRepository:
             stmt = stmt.with_for_update()
         return (await self.session.execute(stmt)).scalar_one_or_none()
 
-    async def get_many(self, ids: Sequence[str]) -> list[Customer]:
+    async def get_visible(
+        self,
+        customer_id: str,
+        actor: Principal,
+        *,
+        with_addresses: bool = True,
+        for_update: bool = False,
+    ) -> Customer:
+        """The customer, or 404 when it is missing or another dealer's: every lookup of a
+        customer by id in this service goes through here (``kefu_shared.visibility``)."""
+        customer = await self.get(customer_id, with_addresses=with_addresses, for_update=for_update)
+        return visible_or_404(customer, actor, what="customer", ident=customer_id)
+
+    async def get_many_visible(self, ids: Sequence[str], actor: Principal) -> list[Customer]:
+        """The customers of ``ids`` that ``actor`` may see, locked for update; 404 naming
+        every one that is missing or another dealer's."""
         stmt = (
             select(Customer)
             .where(Customer.id.in_(list(ids)))
             .options(selectinload(Customer.addresses))
             .with_for_update()
         )
-        return list((await self.session.execute(stmt)).scalars().all())
+        found = {c.id: c for c in (await self.session.execute(stmt)).scalars().all()}
+        missing = [i for i in ids if i not in found or not actor.can_see_dealer(found[i].dealer_id)]
+        if missing:
+            raise NotFound(f"customers not found: {', '.join(missing)}", missing=missing)
+        return [found[i] for i in ids]
 
     async def by_credit_code(self, code: str) -> Customer | None:
         stmt = select(Customer).where(Customer.credit_code == code)
@@ -150,11 +173,17 @@ class CustomerRepository:
             )
 
     async def list_page(
-        self, flt: CustomerFilter, *, sort: str, limit: int, cursor: str | None
+        self,
+        flt: CustomerFilter,
+        *,
+        actor: Principal,
+        sort: str,
+        limit: int,
+        cursor: str | None,
     ) -> tuple[list[Customer], str | None]:
         column_name, descending = SORTS[sort]
         column = getattr(Customer, column_name)
-        stmt = flt.apply(select(Customer).options(selectinload(Customer.addresses)))
+        stmt = flt.apply(select(Customer).options(selectinload(Customer.addresses)), actor)
         stmt = apply_keyset(
             stmt,
             [column, Customer.id],
@@ -168,23 +197,8 @@ class CustomerRepository:
             rows, limit=limit, key=lambda c: [getattr(c, column_name), c.id], sort=sort
         )
 
-    async def iterate(self, flt: CustomerFilter, *, batch: int = 1000) -> AsyncIterator[Customer]:
-        """Every matching customer, in name order, fetched a batch at a time (exports)."""
-        cursor: str | None = None
-        while True:
-            page, cursor = await self.list_page(flt, sort="name", limit=batch, cursor=cursor)
-            for customer in page:
-                yield customer
-            self.session.expunge_all()
-            if cursor is None:
-                return
-
-    async def count(self, flt: CustomerFilter) -> int:
-        stmt = flt.apply(select(func.count()).select_from(Customer))
-        return int((await self.session.execute(stmt)).scalar_one())
-
     async def address_classification(
-        self, flt: CustomerFilter, *, group_by: Sequence[str]
+        self, flt: CustomerFilter, *, actor: Principal, group_by: Sequence[str]
     ) -> list[dict[str, Any]]:
         """客户地址分类表: customers counted by the chosen address dimensions."""
         cols = [getattr(Customer, g).label(g) for g in group_by]
@@ -193,12 +207,15 @@ class CustomerRepository:
                 *cols,
                 func.count().label("customers"),
                 func.sum(func.cast(Customer.key_account, Integer())).label("key_accounts"),
-            ).select_from(Customer)
+            ).select_from(Customer),
+            actor,
         )
         stmt = stmt.group_by(*cols).order_by(func.count().desc(), *cols)
         return [dict(r._mapping) for r in (await self.session.execute(stmt)).all()]
 
-    async def grade_classification(self, flt: CustomerFilter) -> list[dict[str, Any]]:
+    async def grade_classification(
+        self, flt: CustomerFilter, *, actor: Principal
+    ) -> list[dict[str, Any]]:
         """客户等级分类表: customers per tier (and how many are key accounts)."""
         stmt = flt.apply(
             select(
@@ -208,7 +225,8 @@ class CustomerRepository:
                 func.sum(func.cast(Customer.kind == literal("company"), Integer())).label(
                     "companies"
                 ),
-            ).select_from(Customer)
+            ).select_from(Customer),
+            actor,
         )
         stmt = stmt.group_by(Customer.tier)
         return [dict(r._mapping) for r in (await self.session.execute(stmt)).all()]

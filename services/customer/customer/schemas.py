@@ -137,6 +137,7 @@ class CustomerRead(BaseModel):
     status: str
     version: int
     phones: list[str]
+    phone_primary: str | None = None
     email: str | None
     preferred_channel: str | None
     gender: str | None
@@ -202,18 +203,6 @@ class InteractionRead(BaseModel):
     created_by: str | None
 
 
-class InteractionPage(BaseModel):
-    items: list[InteractionRead]
-    next_cursor: str | None = None
-    limit: int
-
-
-class CustomerPage(BaseModel):
-    items: list[CustomerRead]
-    next_cursor: str | None = None
-    limit: int
-
-
 class ArchiveRequest(Strict):
     reason: str | None = Field(None, max_length=500)
 
@@ -236,11 +225,6 @@ class DuplicateGroup(BaseModel):
     value: str
     count: int
     customers: list[DuplicateMember]
-
-
-class DuplicatePage(BaseModel):
-    items: list[DuplicateGroup]
-    next_cursor: str | None = None
 
 
 # Columns of the CSV export of the customer list (客户一览表).
@@ -282,9 +266,3 @@ class HistoryEntryRead(BaseModel):
     fields: list[str]
     reason: str | None
     related_ids: list[str]
-
-
-class HistoryPage(BaseModel):
-    items: list[HistoryEntryRead]
-    next_cursor: str | None = None
-    limit: int

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
 
-from customer.analytics.config import analytics_settings
 from customer.analytics.merge import merge_service_history
 from customer.analytics.service import service_profile
 from customer.card import build_card
-from customer.credit.config import CreditSettings
 from customer.credit.service import get_profile as get_credit_profile
 from customer.credit.service import refresh_credit
 from customer.domain import classify_region
@@ -30,11 +27,12 @@ from customer.schemas import Address, CustomerCreate, CustomerUpdate, Interactio
 from customer.settings import CustomerSettings
 from kefu_shared.auth import Principal
 from kefu_shared.db import utcnow
-from kefu_shared.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput, NotFound
+from kefu_shared.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
 from kefu_shared.http.etag import check_if_match
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
 from kefu_shared.numbering import next_number
 from kefu_shared.uow import UnitOfWork
+from kefu_shared.visibility import dealer_scope
 
 # Ledger rows follow a customer when duplicates are merged.
 MOVED_ON_MERGE = (Order, Payment)
@@ -99,16 +97,6 @@ def _scope_dealer(actor: Principal, requested: str | None) -> str | None:
     return requested
 
 
-async def _load(
-    repo: CustomerRepository, customer_id: str, actor: Principal, *, for_update: bool = False
-) -> Customer:
-    customer = await repo.get(customer_id, for_update=for_update)
-    if customer is None or not actor.can_see_dealer(customer.dealer_id):
-        # A dealer probing another dealer's id learns nothing: same answer as missing.
-        raise NotFound(f"customer {customer_id} not found")
-    return customer
-
-
 async def register_customer(
     *, uow: UnitOfWork, data: CustomerCreate, actor: Principal, settings: CustomerSettings
 ) -> Customer:
@@ -148,7 +136,7 @@ async def register_customer(
 
 async def get_customer(*, uow: UnitOfWork, customer_id: str, actor: Principal) -> Customer:
     async with uow:
-        return await _load(CustomerRepository(uow.session), customer_id, actor)
+        return await CustomerRepository(uow.session).get_visible(customer_id, actor)
 
 
 async def list_customers(
@@ -160,23 +148,10 @@ async def list_customers(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Customer], str | None]:
-    if actor.is_dealer:
-        flt.dealer_id = actor.dealer_id
     async with uow:
         return await CustomerRepository(uow.session).list_page(
-            flt, sort=sort, limit=limit, cursor=cursor
+            flt, actor=actor, sort=sort, limit=limit, cursor=cursor
         )
-
-
-async def export_customers(
-    *, uow: UnitOfWork, flt: CustomerFilter, actor: Principal
-) -> AsyncIterator[Customer]:
-    """Every matching customer, streamed in batches (for CSV export)."""
-    if actor.is_dealer:
-        flt.dealer_id = actor.dealer_id
-    async with uow:
-        async for customer in CustomerRepository(uow.session).iterate(flt):
-            yield customer
 
 
 async def update_customer(
@@ -192,7 +167,7 @@ async def update_customer(
     changes = data.model_dump(exclude_unset=True)
     async with uow:
         repo = CustomerRepository(uow.session)
-        customer = await _load(repo, customer_id, actor, for_update=True)
+        customer = await repo.get_visible(customer_id, actor, for_update=True)
         check_if_match(if_match, customer.etag)
         if customer.status not in ("active", "archived"):
             raise BusinessRuleViolation(f"customer is {customer.status} and cannot be changed")
@@ -258,7 +233,9 @@ async def archive_customer(
 ) -> Customer:
     """Deactivate (archive) a customer; its history stays. Emits ``customer.archived``."""
     async with uow:
-        customer = await _load(CustomerRepository(uow.session), customer_id, actor, for_update=True)
+        customer = await CustomerRepository(uow.session).get_visible(
+            customer_id, actor, for_update=True
+        )
         check_if_match(if_match, customer.etag)
         customer.archive(reason=reason)
         _history(uow, customer, actor, "archived", reason=reason)
@@ -270,7 +247,9 @@ async def restore_customer(
     *, uow: UnitOfWork, customer_id: str, if_match: str | None, actor: Principal
 ) -> Customer:
     async with uow:
-        customer = await _load(CustomerRepository(uow.session), customer_id, actor, for_update=True)
+        customer = await CustomerRepository(uow.session).get_visible(
+            customer_id, actor, for_update=True
+        )
         check_if_match(if_match, customer.etag)
         customer.restore()
         _history(uow, customer, actor, "restored")
@@ -285,6 +264,7 @@ async def merge_customers(
     merge_ids: list[str],
     if_match: str | None,
     actor: Principal,
+    settings: CustomerSettings,
 ) -> Customer:
     """Merge duplicates into one customer: profile gaps filled, lists united, ledger moved;
     the duplicates become tombstones pointing at the survivor. Emits ``customer.merged``."""
@@ -301,16 +281,11 @@ async def merge_customers(
         )
     async with uow:
         repo = CustomerRepository(uow.session)
-        survivor = await _load(repo, surviving_id, actor, for_update=True)
+        survivor = await repo.get_visible(surviving_id, actor, for_update=True)
         check_if_match(if_match, survivor.etag)
         if survivor.status != "active":
             raise BusinessRuleViolation(f"the surviving customer is {survivor.status}")
-        others = await repo.get_many(ids)
-        found = {o.id: o for o in others if actor.can_see_dealer(o.dealer_id)}
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise NotFound(f"customers not found: {', '.join(missing)}", missing=missing)
-        ordered = [found[i] for i in ids]
+        ordered = await repo.get_many_visible(ids, actor)
         # The credit code is unique: free it on the duplicates before the survivor takes it.
         codes = [o.credit_code for o in ordered if o.credit_code]
         for other in ordered:
@@ -330,7 +305,7 @@ async def merge_customers(
                 update(model).where(model.customer_id.in_(ids)).values(customer_id=survivor.id)
             )
         await merge_service_history(
-            uow.session, survivor_id=survivor.id, merged_ids=ids, settings=analytics_settings()
+            uow.session, survivor_id=survivor.id, merged_ids=ids, settings=settings.analytics
         )
         # The ledger moved: receivables, rating and hold of everyone involved change.
         await refresh_credit(
@@ -338,7 +313,7 @@ async def merge_customers(
             customer_ids=[survivor.id, *ids],
             actor=actor,
             reason="customers merged",
-            policy=CreditSettings().policy(),
+            policy=settings.credit,
         )
         await uow.commit()
         return survivor
@@ -350,7 +325,7 @@ async def erase_customer(
     """Erase personal data but keep statistics (number, class, ledger). ``customer.erased``."""
     async with uow:
         repo = CustomerRepository(uow.session)
-        customer = await _load(repo, customer_id, actor, for_update=True)
+        customer = await repo.get_visible(customer_id, actor, for_update=True)
         check_if_match(if_match, customer.etag)
         customer.erase()
         _history(uow, customer, actor, "erased")
@@ -365,19 +340,17 @@ async def erase_customer(
 async def address_classification(
     *, uow: UnitOfWork, flt: CustomerFilter, group_by: list[str], actor: Principal
 ) -> list[dict[str, Any]]:
-    if actor.is_dealer:
-        flt.dealer_id = actor.dealer_id
     async with uow:
-        return await CustomerRepository(uow.session).address_classification(flt, group_by=group_by)
+        return await CustomerRepository(uow.session).address_classification(
+            flt, actor=actor, group_by=group_by
+        )
 
 
 async def grade_classification(
     *, uow: UnitOfWork, flt: CustomerFilter, actor: Principal
 ) -> list[dict[str, Any]]:
-    if actor.is_dealer:
-        flt.dealer_id = actor.dealer_id
     async with uow:
-        rows = await CustomerRepository(uow.session).grade_classification(flt)
+        rows = await CustomerRepository(uow.session).grade_classification(flt, actor=actor)
     total = sum(int(r["customers"]) for r in rows) or 1
     order = ["super", "large", "medium", "small", "inactive", "potential"]
     by_tier = {r["tier"]: r for r in rows}
@@ -397,7 +370,7 @@ async def duplicate_groups(
     *, uow: UnitOfWork, actor: Principal, limit: int, after: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Groups of likely duplicates (same phone, or same name in the same city)."""
-    dealer = actor.dealer_id if actor.is_dealer else None
+    dealer = dealer_scope(actor)
     async with uow:
         repo = CustomerRepository(uow.session)
         groups = await repo.duplicate_groups(dealer_id=dealer, limit=limit, offset_key=after)
@@ -426,15 +399,20 @@ async def duplicate_groups(
 
 
 async def customer_card(
-    *, uow: UnitOfWork, customer_id: str, actor: Principal, today: date | None = None
+    *,
+    uow: UnitOfWork,
+    customer_id: str,
+    actor: Principal,
+    settings: CustomerSettings,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """The customer card (客户管理卡) as one JSON document: profile, classification, sales,
     credit, service history and satisfaction."""
     async with uow:
-        customer = await _load(CustomerRepository(uow.session), customer_id, actor)
+        customer = await CustomerRepository(uow.session).get_visible(customer_id, actor)
         card = await build_card(uow.session, customer, today=today or date.today())
     credit = await get_credit_profile(
-        uow=uow, customer_id=customer_id, actor=actor, policy=CreditSettings().policy()
+        uow=uow, customer_id=customer_id, actor=actor, policy=settings.credit
     )
     card["credit"] = {
         key: (str(value) if isinstance(value, Decimal) else value)
@@ -442,7 +420,7 @@ async def customer_card(
         if key in CARD_CREDIT_FIELDS
     }
     service_history = await service_profile(
-        uow=uow, customer_id=customer_id, actor=actor, settings=analytics_settings()
+        uow=uow, customer_id=customer_id, actor=actor, settings=settings.analytics
     )
     card["service"] = service_history.model_dump(mode="json", exclude={"satisfaction_history"})
     card["satisfaction_history"] = [
@@ -471,7 +449,7 @@ async def customer_history(
 ) -> tuple[list[CustomerHistory], str | None]:
     """Lifecycle history (newest first)."""
     async with uow:
-        await _load(CustomerRepository(uow.session), customer_id, actor)
+        await CustomerRepository(uow.session).get_visible(customer_id, actor)
         stmt = apply_keyset(
             select(CustomerHistory).where(CustomerHistory.customer_id == customer_id),
             [CustomerHistory.id],
@@ -489,7 +467,7 @@ async def record_interaction(
 ) -> CustomerInteraction:
     """Log a contact with the customer (inquiry, sample request, visit...)."""
     async with uow:
-        customer = await _load(CustomerRepository(uow.session), customer_id, actor)
+        customer = await CustomerRepository(uow.session).get_visible(customer_id, actor)
         if customer.status in ("merged", "erased"):
             raise BusinessRuleViolation(f"customer is {customer.status}")
         interaction = CustomerInteraction(
@@ -518,7 +496,7 @@ async def list_interactions(
 ) -> tuple[list[CustomerInteraction], str | None]:
     """A customer's contacts, newest first."""
     async with uow:
-        await _load(CustomerRepository(uow.session), customer_id, actor)
+        await CustomerRepository(uow.session).get_visible(customer_id, actor)
         stmt = select(CustomerInteraction).where(CustomerInteraction.customer_id == customer_id)
         if kind:
             stmt = stmt.where(CustomerInteraction.kind.in_(kind))

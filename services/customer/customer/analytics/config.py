@@ -1,4 +1,5 @@
-"""Configuration of the analytics area (pydantic-settings, read once on first use).
+"""Configuration of the analytics area: parts of ``CustomerSettings`` (``settings.cost``,
+``settings.analytics``), built once with it.
 
 ``CostSettings`` (``CUSTOMER_COST_*``) prices the service work that complaint and ticket
 events report, so that cost to serve is comparable with gross margin; ``AnalyticsSettings``
@@ -9,7 +10,6 @@ The model is documented in services/customer/docs/analytics.md.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -88,13 +88,3 @@ class AnalyticsSettings(BaseSettings):
     # Pareto curve resolution (points) and the headline "top N %".
     pareto_points: int = Field(20, ge=2, le=100)
     pareto_top_percent: int = Field(20, ge=1, le=100)
-
-
-@lru_cache
-def cost_settings() -> CostSettings:
-    return CostSettings()
-
-
-@lru_cache
-def analytics_settings() -> AnalyticsSettings:
-    return AnalyticsSettings()

@@ -9,18 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from customer.analytics import key_accounts, service
-from customer.analytics.config import AnalyticsSettings, analytics_settings
-from customer.analytics.csv_export import mapped
+from customer.analytics.config import AnalyticsSettings
 from customer.analytics.reports import Filters, Period, Windows, add_months
 from customer.analytics.schemas import (
     ClassContribution,
     ClassDimension,
-    CompositionPage,
     CompositionRead,
-    ContributionPage,
     ContributionRead,
     ContributionSort,
-    KeyAccountPage,
     KeyAccountRead,
     KeyAccountState,
     KeyAccountUpdate,
@@ -29,25 +25,19 @@ from customer.analytics.schemas import (
     ParetoView,
     ServiceProfileRead,
 )
+from customer.deps import FormatParam, Limit, SettingsDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.errors import InvalidInput
-from kefu_shared.http.csvexport import csv_response, wants_csv
-from kefu_shared.http.pagination import MAX_LIMIT, all_pages, clamp_limit
+from kefu_shared.http.listing import document_or_csv, page_or_csv
+from kefu_shared.http.pagination import Page
 from kefu_shared.service import UowDep
 from kefu_shared.uow import UnitOfWork
+from kefu_shared.visibility import dealer_scope
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
 READERS = ("analyst", "service_manager", "credit_manager", "agent", "dealer")
 KEY_ACCOUNT_WRITERS = ("service_manager",)  # and admin
-Format = Literal["json", "csv"]
-
-
-def get_analytics_settings() -> AnalyticsSettings:
-    return analytics_settings()
-
-
-SettingsDep = Annotated[AnalyticsSettings, Depends(get_analytics_settings)]
 
 
 def _today() -> date:
@@ -61,7 +51,8 @@ def period_params(
 ) -> Period:
     """Default: the trailing key-account window (12 months) ending today."""
     end = end or _today()
-    start = start or add_months(end, -settings.key_account_window_months) + timedelta(days=1)
+    months = settings.analytics.key_account_window_months
+    start = start or add_months(end, -months) + timedelta(days=1)
     if start > end:
         raise InvalidInput(
             "'from' is after 'to'", errors=[{"field": "from", "message": "must be <= to"}]
@@ -77,20 +68,17 @@ def filter_params(
     industry: Annotated[list[str] | None, Query()] = None,
     dealer_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Filters:
-    filters = Filters(
+    return Filters(
         tier=tuple(tier or ()),
         region_class=tuple(region_class or ()),
         area_class=tuple(area_class or ()),
         industry=tuple(industry or ()),
-        dealer_id=dealer_id,
+        dealer_id=dealer_scope(principal, dealer_id),
     )
-    return service.scoped(filters, principal)
 
 
 PeriodDep = Annotated[Period, Depends(period_params)]
 FiltersDep = Annotated[Filters, Depends(filter_params)]
-Limit = Annotated[int | None, Query(description="page size, 1-200")]
-FormatParam = Annotated[Format | None, Query(alias="format")]
 
 CONTRIBUTION_COLUMNS = list(ContributionRead.model_fields)
 CLASS_COLUMNS = [
@@ -110,7 +98,7 @@ KEY_ACCOUNT_COLUMNS = [f for f in KeyAccountRead.model_fields if f != "reasons"]
 
 @router.get(
     "/customer-analytics/profit-contribution",
-    response_model=ContributionPage,
+    response_model=Page[ContributionRead],
     dependencies=[require_roles(*READERS)],
     summary="Profit contribution per customer (利润贡献分析)",
 )
@@ -123,32 +111,23 @@ async def profit_contribution(
     order: Literal["asc", "desc"] = "desc",
     cursor: str | None = None,
     limit: Limit = None,
-    fmt: FormatParam = None,
+    format_: FormatParam = None,
 ) -> Any:
     descending = order == "desc"
-    if wants_csv(fmt, request.headers.get("accept")):
-        stmt, keys, _ = service.contribution_query(
-            period=period, filters=filters, sort=sort, descending=descending
-        )
-        stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
-        rows = mapped(service.stream_rows(uow=uow, stmt=stmt), service.contribution_row)
-        return csv_response(rows, CONTRIBUTION_COLUMNS, filename="profit-contribution.csv")
-    size = clamp_limit(limit)
-    items, next_cursor = await service.contribution_page(
-        uow=uow,
-        period=period,
-        filters=filters,
-        sort=sort,
-        descending=descending,
+    query = {"period": period, "filters": filters, "sort": sort, "descending": descending}
+
+    async def fetch(cur: str | None, size: int) -> tuple[list[ContributionRead], str | None]:
+        return await service.contribution_page(uow=uow, **query, cursor=cur, limit=size)
+
+    return await page_or_csv(
+        request,
+        fetch,
         cursor=cursor,
-        limit=size,
-    )
-    return ContributionPage(
-        period_start=period.start,
-        period_end=period.end,
-        items=items,
-        next_cursor=next_cursor,
-        limit=size,
+        limit=limit,
+        format_=format_,
+        columns=CONTRIBUTION_COLUMNS,
+        filename="profit-contribution.csv",
+        export=lambda: service.export_contribution(uow=uow, **query),
     )
 
 
@@ -165,16 +144,17 @@ async def profit_contribution_by_class(
     period: PeriodDep,
     filters: FiltersDep,
     by: ClassDimension = "tier",
-    fmt: FormatParam = None,
+    format_: FormatParam = None,
 ) -> Any:
     result = await service.contribution_by_class(uow=uow, period=period, filters=filters, by=by)
-    if wants_csv(fmt, request.headers.get("accept")):
-        return csv_response(
-            [*result.items, result.total],
-            CLASS_COLUMNS,
-            filename=f"profit-contribution-by-{by}.csv",
-        )
-    return result
+    return document_or_csv(
+        request,
+        result,
+        [*result.items, result.total],
+        format_=format_,
+        columns=CLASS_COLUMNS,
+        filename=f"profit-contribution-by-{by}.csv",
+    )
 
 
 @router.get(
@@ -192,24 +172,24 @@ async def pareto(
     metric: ParetoMetric = "net_contribution",
     points: Annotated[int | None, Query(ge=2, le=100)] = None,
     top_percent: Annotated[int | None, Query(ge=1, le=100)] = None,
-    fmt: FormatParam = None,
+    format_: FormatParam = None,
 ) -> Any:
     view = await service.pareto(
         uow=uow,
         period=period,
         filters=filters,
         metric=metric,
-        points=points or settings.pareto_points,
-        top_percent=top_percent or settings.pareto_top_percent,
+        points=points or settings.analytics.pareto_points,
+        top_percent=top_percent or settings.analytics.pareto_top_percent,
     )
-    if wants_csv(fmt, request.headers.get("accept")):
-        return csv_response(view.points, PARETO_COLUMNS, filename="pareto.csv")
-    return view
+    return document_or_csv(
+        request, view, view.points, format_=format_, columns=PARETO_COLUMNS, filename="pareto.csv"
+    )
 
 
 @router.get(
     "/customer-analytics/composition",
-    response_model=CompositionPage,
+    response_model=Page[CompositionRead],
     dependencies=[require_roles(*READERS)],
     summary="Customer composition: tier x region class x industry (counts, revenue)",
 )
@@ -220,24 +200,22 @@ async def composition(
     filters: FiltersDep,
     cursor: str | None = None,
     limit: Limit = None,
-    fmt: FormatParam = None,
+    format_: FormatParam = None,
 ) -> Any:
-    if wants_csv(fmt, request.headers.get("accept")):
-        stmt, keys = service.composition_query(period=period, filters=filters)
-        rows = mapped(
-            service.stream_rows(uow=uow, stmt=stmt.order_by(*keys)), service.composition_row
+    async def fetch(cur: str | None, size: int) -> tuple[list[CompositionRead], str | None]:
+        return await service.composition_page(
+            uow=uow, period=period, filters=filters, cursor=cur, limit=size
         )
-        return csv_response(rows, COMPOSITION_COLUMNS, filename="composition.csv")
-    size = clamp_limit(limit)
-    items, next_cursor = await service.composition_page(
-        uow=uow, period=period, filters=filters, cursor=cursor, limit=size
-    )
-    return CompositionPage(
-        period_start=period.start,
-        period_end=period.end,
-        items=items,
-        next_cursor=next_cursor,
-        limit=size,
+
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=COMPOSITION_COLUMNS,
+        filename="composition.csv",
+        export=lambda: service.export_composition(uow=uow, period=period, filters=filters),
     )
 
 
@@ -250,7 +228,7 @@ async def service_profile(
     customer_id: str, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
 ) -> ServiceProfileRead:
     return await service.service_profile(
-        uow=uow, customer_id=customer_id, actor=principal, settings=settings
+        uow=uow, customer_id=customer_id, actor=principal, settings=settings.analytics
     )
 
 
@@ -267,7 +245,7 @@ def _windows(as_of: date | None, settings: AnalyticsSettings, months: int | None
 
 @router.get(
     "/key-accounts",
-    response_model=KeyAccountPage,
+    response_model=Page[KeyAccountRead],
     tags=["key accounts"],
     summary="Key accounts: super + large + manually designated",
 )
@@ -282,29 +260,27 @@ async def list_key_accounts(
     sort: Literal["name", "revenue"] = "revenue",
     cursor: str | None = None,
     limit: Limit = None,
-    fmt: FormatParam = None,
+    format_: FormatParam = None,
 ) -> Any:
-    windows = _windows(as_of, settings, None)
     return await _key_account_listing(
         request,
         uow,
         filters,
-        settings,
-        windows,
+        settings.analytics,
+        _windows(as_of, settings.analytics, None),
         manager=manager,
         watch_only=False,
         sort=sort,
         cursor=cursor,
         limit=limit,
-        fmt=fmt,
-        window_months=windows.months,
+        format_=format_,
         filename="key-accounts.csv",
     )
 
 
 @router.get(
     "/key-accounts/watch-list",
-    response_model=KeyAccountPage,
+    response_model=Page[KeyAccountRead],
     tags=["key accounts"],
     summary="Key accounts with falling revenue or satisfaction, with the reasons",
 )
@@ -319,10 +295,10 @@ async def watch_list(
     as_of: date | None = None,
     cursor: str | None = None,
     limit: Limit = None,
-    fmt: FormatParam = None,
+    format_: FormatParam = None,
 ) -> Any:
-    windows = _windows(as_of, settings, months)
-    effective = settings.model_copy(update={"watch_months": windows.watch_months})
+    windows = _windows(as_of, settings.analytics, months)
+    effective = settings.analytics.model_copy(update={"watch_months": windows.watch_months})
     return await _key_account_listing(
         request,
         uow,
@@ -334,8 +310,7 @@ async def watch_list(
         sort="name",
         cursor=cursor,
         limit=limit,
-        fmt=fmt,
-        window_months=windows.watch_months,
+        format_=format_,
         filename="watch-list.csv",
     )
 
@@ -352,14 +327,12 @@ async def _key_account_listing(
     sort: Literal["name", "revenue"],
     cursor: str | None,
     limit: int | None,
-    fmt: str | None,
-    window_months: int,
+    format_: str | None,
     filename: str,
 ) -> Any:
-    """One page of key accounts as JSON, or every matching one as CSV."""
-    size = clamp_limit(limit)
+    """The key-account list and the watch list: one query, two rules."""
 
-    async def page(cur: str | None, n: int = size) -> Any:
+    async def fetch(cur: str | None, size: int) -> tuple[list[KeyAccountRead], str | None]:
         return await key_accounts.key_accounts_page(
             uow=uow,
             windows=windows,
@@ -369,19 +342,17 @@ async def _key_account_listing(
             watch_only=watch_only,
             sort=sort,
             cursor=cur,
-            limit=n,
+            limit=size,
         )
 
-    if wants_csv(fmt, request.headers.get("accept")):
-        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(rows, KEY_ACCOUNT_COLUMNS, filename=filename)
-    items, next_cursor = await page(cursor)
-    return KeyAccountPage(
-        as_of=windows.as_of,
-        window_months=window_months,
-        items=items,
-        next_cursor=next_cursor,
-        limit=size,
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=KEY_ACCOUNT_COLUMNS,
+        filename=filename,
     )
 
 

@@ -20,10 +20,11 @@ from customer.analytics.reports import KEY_ACCOUNT_TIERS, Filters, Windows
 from customer.analytics.repository import AnalyticsRepository
 from customer.analytics.schemas import KeyAccountRead, KeyAccountState, KeyAccountUpdate, Reason
 from customer.analytics.service import money, ratio
+from customer.repository import CustomerRepository
 from kefu_shared.auth import Principal
 from kefu_shared.contracts.customer import CustomerKeyAccountChanged
 from kefu_shared.db import utcnow
-from kefu_shared.errors import InvalidInput, NotFound
+from kefu_shared.errors import InvalidInput
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
 from kefu_shared.uow import UnitOfWork
 
@@ -37,9 +38,9 @@ async def update_key_account(
     given = data.model_fields_set
     async with uow:
         repo = AnalyticsRepository(uow.session)
-        customer = await repo.customer(customer_id)
-        if customer is None or not actor.can_see_dealer(customer.dealer_id):
-            raise NotFound(f"customer {customer_id} not found")
+        customer = await CustomerRepository(uow.session).get_visible(
+            customer_id, actor, with_addresses=False
+        )
         manual = customer.key_account_manual if data.designated is None else data.designated
         key_account = customer.tier in KEY_ACCOUNT_TIERS or manual
         plan_values = {f: getattr(data, f) for f in PLAN_FIELDS if f in given}

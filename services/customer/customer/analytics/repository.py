@@ -44,10 +44,6 @@ class AnalyticsRepository:
             customer_id = row.merged_into
         return None
 
-    async def customer(self, customer_id: str) -> Customer | None:
-        stmt = select(Customer).where(Customer.id == customer_id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
-
     async def stats(self, customer_id: str) -> CustomerServiceStats | None:
         return await self.session.get(CustomerServiceStats, customer_id)
 

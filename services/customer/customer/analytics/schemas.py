@@ -32,14 +32,6 @@ class ContributionRead(BaseModel):
     margin_rate: Decimal | None = Field(description="gross margin / revenue")
 
 
-class ContributionPage(BaseModel):
-    period_start: date
-    period_end: date
-    items: list[ContributionRead]
-    next_cursor: str | None
-    limit: int
-
-
 class ClassContributionRead(BaseModel):
     cls: str | None = Field(alias="class", serialization_alias="class")
     customers: int
@@ -90,14 +82,6 @@ class CompositionRead(BaseModel):
     customers_with_revenue: int
     revenue: Decimal
     gross_margin: Decimal
-
-
-class CompositionPage(BaseModel):
-    period_start: date
-    period_end: date
-    items: list[CompositionRead]
-    next_cursor: str | None
-    limit: int
 
 
 class ServiceProfileRead(BaseModel):
@@ -175,14 +159,6 @@ class KeyAccountRead(BaseModel):
     sla_breaches: int
     risk_flags: list[str]
     reasons: list[Reason] = []
-
-
-class KeyAccountPage(BaseModel):
-    as_of: date
-    window_months: int
-    items: list[KeyAccountRead]
-    next_cursor: str | None
-    limit: int
 
 
 class KeyAccountState(BaseModel):

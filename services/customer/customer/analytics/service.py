@@ -23,8 +23,8 @@ from customer.analytics.schemas import (
     SatisfactionRead,
     ServiceProfileRead,
 )
+from customer.repository import CustomerRepository
 from kefu_shared.auth import Principal
-from kefu_shared.errors import NotFound
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
 from kefu_shared.uow import UnitOfWork
 
@@ -41,19 +41,6 @@ def ratio(part: Any, whole: Any) -> Decimal | None:
     if whole == 0:
         return None
     return (Decimal(str(part or 0)) / whole).quantize(RATIO, ROUND_HALF_UP)
-
-
-def scoped(filters: Filters, actor: Principal) -> Filters:
-    """A dealer's reports cover its own customers only, whatever it asked for."""
-    if actor.is_dealer:
-        return Filters(
-            tier=filters.tier,
-            region_class=filters.region_class,
-            area_class=filters.area_class,
-            industry=filters.industry,
-            dealer_id=actor.dealer_id,
-        )
-    return filters
 
 
 def contribution_row(row: Mapping[str, Any]) -> ContributionRead:
@@ -246,8 +233,8 @@ async def composition_page(
     return [composition_row(r) for r in items], next_cursor
 
 
-async def stream_rows(
-    *, uow: UnitOfWork, stmt: Select[Any], chunk: int = 500
+async def _stream(
+    uow: UnitOfWork, stmt: Select[Any], *, chunk: int = 500
 ) -> AsyncIterator[Mapping[str, Any]]:
     """Rows of ``stmt`` fetched in chunks (a server-side cursor on PostgreSQL)."""
     async with uow:
@@ -257,15 +244,34 @@ async def stream_rows(
                 yield row
 
 
+async def export_contribution(
+    *, uow: UnitOfWork, period: Period, filters: Filters, sort: str, descending: bool
+) -> AsyncIterator[ContributionRead]:
+    """Every row of :func:`contribution_page`'s query, in its order, in one pass (CSV)."""
+    stmt, keys, _ = contribution_query(
+        period=period, filters=filters, sort=sort, descending=descending
+    )
+    stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
+    async for row in _stream(uow, stmt):
+        yield contribution_row(row)
+
+
+async def export_composition(
+    *, uow: UnitOfWork, period: Period, filters: Filters
+) -> AsyncIterator[CompositionRead]:
+    """Every cell of :func:`composition_page`'s query, in its order, in one pass (CSV)."""
+    stmt, keys = composition_query(period=period, filters=filters)
+    async for row in _stream(uow, stmt.order_by(*keys)):
+        yield composition_row(row)
+
+
 async def service_profile(
     *, uow: UnitOfWork, customer_id: str, actor: Principal, settings: AnalyticsSettings
 ) -> ServiceProfileRead:
     """Service history, cost to serve and satisfaction of one customer."""
     async with uow:
         repo = AnalyticsRepository(uow.session)
-        customer = await repo.customer(customer_id)
-        if customer is None or not actor.can_see_dealer(customer.dealer_id):
-            raise NotFound(f"customer {customer_id} not found")
+        await CustomerRepository(uow.session).get_visible(customer_id, actor, with_addresses=False)
         stats = await repo.stats(customer_id)
         history = await repo.recent_responses(customer_id, settings.history_limit)
         breakdown = await repo.cost_breakdown(customer_id)

@@ -1,4 +1,5 @@
-"""Installation defaults of classification runs (``CUSTOMER_CLASSIFICATION_*`` variables).
+"""Installation defaults of classification runs (``CUSTOMER_CLASSIFICATION_*`` variables),
+``settings.classification`` of ``CustomerSettings``.
 
 A run request may override any of these; the values used are recorded with the run.
 """

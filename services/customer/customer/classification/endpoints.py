@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from customer.classification import service
-from customer.classification.config import ClassificationSettings
 from customer.classification.schemas import ResultRead, RunCreate, RunRead
+from customer.deps import FormatParam, Limit, SettingsDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.csvexport import csv_response, wants_csv
-from kefu_shared.http.pagination import MAX_LIMIT, Page, all_pages, clamp_limit
+from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.pagination import Page
 from kefu_shared.service import RuntimeDep, UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["classification"])
 
 ROLES = ("service_manager", "analyst")  # admin always passes
-
-
-def get_classification_settings(request: Request) -> ClassificationSettings:
-    """Read from the environment once per app, on first use (not at import time)."""
-    settings = getattr(request.app.state, "classification_settings", None)
-    if settings is None:
-        settings = ClassificationSettings()
-        request.app.state.classification_settings = settings
-    return settings
-
-
-SettingsDep = Annotated[ClassificationSettings, Depends(get_classification_settings)]
 
 
 @router.post(
@@ -51,7 +39,7 @@ async def create_run(
         uow_factory=runtime.uow,
         data=body,
         actor=principal,
-        settings=settings,
+        settings=settings.classification,
         tasks=runtime.extra_tasks,
     )
     response.headers["Location"] = f"/api/v1/classification-runs/{run.id}"
@@ -65,12 +53,24 @@ async def create_run(
     summary="List classification runs, newest first",
 )
 async def list_runs(
-    uow: UowDep, cursor: str | None = None, limit: Annotated[int | None, Query()] = None
-) -> Page[RunRead]:
-    n = clamp_limit(limit)
-    runs, next_cursor = await service.list_runs(uow=uow, cursor=cursor, limit=n)
-    return Page[RunRead](
-        items=[RunRead.model_validate(r) for r in runs], next_cursor=next_cursor, limit=n
+    request: Request,
+    uow: UowDep,
+    cursor: str | None = None,
+    limit: Limit = None,
+    format_: FormatParam = None,
+) -> Any:
+    async def fetch(cur: str | None, size: int) -> tuple[list[RunRead], str | None]:
+        runs, next_cursor = await service.list_runs(uow=uow, cursor=cur, limit=size)
+        return [RunRead.model_validate(r) for r in runs], next_cursor
+
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(RunRead.model_fields),
+        filename="classification-runs.csv",
     )
 
 
@@ -95,22 +95,21 @@ async def list_run_results(
     run_id: str,
     uow: UowDep,
     cursor: str | None = None,
-    limit: Annotated[int | None, Query()] = None,
-    fmt: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    limit: Limit = None,
+    format_: FormatParam = None,
 ) -> Any:
-    n = clamp_limit(limit)
-
-    async def page(cur: str | None, size: int = n) -> tuple[list[ResultRead], str | None]:
+    async def fetch(cur: str | None, size: int) -> tuple[list[ResultRead], str | None]:
         rows, next_cursor = await service.list_results(
             uow=uow, run_id=run_id, cursor=cur, limit=size
         )
         return [ResultRead.model_validate(r) for r in rows], next_cursor
 
-    if wants_csv(fmt, request.headers.get("accept")):
-        await service.get_run(uow=uow, run_id=run_id)  # 404 before the stream starts
-        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(
-            rows, list(ResultRead.model_fields), filename=f"classification-{run_id}.csv"
-        )
-    items, next_cursor = await page(cursor)
-    return Page[ResultRead](items=items, next_cursor=next_cursor, limit=n)
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(ResultRead.model_fields),
+        filename=f"classification-{run_id}.csv",
+    )

@@ -1,27 +1,13 @@
 """Credit-control policy: thresholds with defaults, overridable per installation through
-``CUSTOMER_CREDIT_*`` environment variables (read when the app first needs them)."""
+``CUSTOMER_CREDIT_*`` environment variables. A part of ``CustomerSettings`` (``settings.credit``),
+built once with it; nothing else reads these variables."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-@dataclass(frozen=True)
-class CreditPolicy:
-    # A customer with an invoice overdue longer than this goes on credit hold (domain.md).
-    hold_overdue_days: int = 90
-    # Beyond this the scorecard caps the rating at C (at B beyond hold_overdue_days).
-    severe_overdue_days: int = 180
-    # Terms for customers without a profile yet; due_date = order_date + terms.
-    default_payment_terms_days: int = 30
-    # Limit of a new profile; None = no limit assigned (the limit rule does not apply).
-    default_credit_limit: Decimal | None = None
-    # Customers per transaction when recalculating everyone.
-    recalc_batch_size: int = 500
 
 
 class CreditSettings(BaseSettings):
@@ -29,11 +15,13 @@ class CreditSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CUSTOMER_CREDIT_", extra="ignore")
 
+    # A customer with an invoice overdue longer than this goes on credit hold (domain.md).
     hold_overdue_days: int = Field(90, ge=1)
+    # Beyond this the scorecard caps the rating at C (at B beyond hold_overdue_days).
     severe_overdue_days: int = Field(180, ge=1)
+    # Terms for customers without a profile yet; due_date = order_date + terms.
     default_payment_terms_days: int = Field(30, ge=0, le=3650)
+    # Limit of a new profile; None = no limit assigned (the limit rule does not apply).
     default_credit_limit: Decimal | None = Field(None, ge=0)
+    # Customers per transaction when recalculating everyone.
     recalc_batch_size: int = Field(500, ge=1, le=5000)
-
-    def policy(self) -> CreditPolicy:
-        return CreditPolicy(**self.model_dump())

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from customer.credit.config import CreditPolicy
+from customer.credit.config import CreditSettings
 
 Rating = Literal["AAA", "AA", "A", "B", "C"]
 RATINGS: tuple[Rating, ...] = ("AAA", "AA", "A", "B", "C")
@@ -131,7 +131,7 @@ def _punctuality(f: CreditFacts) -> Criterion:
     return Criterion("payment_punctuality", "character", pts, 25, f"{share:.0%} on time")
 
 
-def _overdue(f: CreditFacts, policy: CreditPolicy) -> Criterion:
+def _overdue(f: CreditFacts, policy: CreditSettings) -> Criterion:
     if f.outstanding <= 0 or f.overdue_amount <= 0:
         return Criterion("overdue_ratio", "capacity", 25, 25, "0%")
     ratio = f.overdue_amount / f.outstanding
@@ -212,7 +212,7 @@ def band(score: int) -> Rating:
     return "C"
 
 
-def score_credit(facts: CreditFacts, policy: CreditPolicy) -> Scorecard:
+def score_credit(facts: CreditFacts, policy: CreditSettings) -> Scorecard:
     """The scorecard: 100 points over the 5C, banded AAA..C, capped by long overdue."""
     criteria = [
         _punctuality(facts),
@@ -255,7 +255,7 @@ def hold_state(
     credit_limit: Decimal | None,
     max_overdue_days: int,
     blocked_amount: Decimal | None,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> HoldState:
     """Credit hold (资信控制): overdue beyond the threshold, over the limit, or an order
     or paid work refused by a credit check that still does not fit within the limit."""

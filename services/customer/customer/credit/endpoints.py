@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from customer.credit import service
-from customer.credit.config import CreditPolicy, CreditSettings
 from customer.credit.domain import Rating
 from customer.credit.schemas import (
     Change,
@@ -24,9 +23,10 @@ from customer.credit.schemas import (
     RecalculateRequest,
     RecalculationRead,
 )
+from customer.deps import FormatParam, IfMatch, Limit, SettingsDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.csvexport import csv_response, wants_csv
-from kefu_shared.http.pagination import MAX_LIMIT, Page, all_pages, clamp_limit
+from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.pagination import Page
 from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["credit"])
@@ -34,18 +34,6 @@ router = APIRouter(prefix="/api/v1", tags=["credit"])
 CREDIT_MANAGERS = ("credit_manager",)  # admin always passes
 # Who may ask "may this customer take an order / paid work?" (it can put them on hold).
 CHECKERS = ("credit_manager", "service_manager", "agent", "dispatcher", "dealer", "service")
-
-
-def get_policy(request: Request) -> CreditPolicy:
-    """The credit policy of this app: CUSTOMER_CREDIT_* read once, on first use."""
-    policy = getattr(request.app.state, "credit_policy", None)
-    if policy is None:
-        policy = CreditSettings().policy()
-        request.app.state.credit_policy = policy
-    return policy  # type: ignore[no-any-return]
-
-
-PolicyDep = Annotated[CreditPolicy, Depends(get_policy)]
 
 
 def _profile(response: Response, profile: dict) -> CreditProfileRead:  # type: ignore[type-arg]
@@ -63,10 +51,10 @@ async def read_credit(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
+    settings: SettingsDep,
 ) -> CreditProfileRead:
     profile = await service.get_profile(
-        uow=uow, customer_id=customer_id, actor=principal, policy=policy
+        uow=uow, customer_id=customer_id, actor=principal, policy=settings.credit
     )
     return _profile(response, profile)
 
@@ -83,8 +71,8 @@ async def update_credit_terms(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
-    if_match: Annotated[str | None, Header()] = None,
+    settings: SettingsDep,
+    if_match: IfMatch = None,
 ) -> CreditProfileRead:
     changes = body.model_dump(exclude_unset=True, exclude={"reason"})
     profile = await service.set_terms(
@@ -94,7 +82,7 @@ async def update_credit_terms(
         reason=body.reason,
         if_match=if_match,
         actor=principal,
-        policy=policy,
+        policy=settings.credit,
     )
     return _profile(response, profile)
 
@@ -111,8 +99,8 @@ async def override_rating(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
-    if_match: Annotated[str | None, Header()] = None,
+    settings: SettingsDep,
+    if_match: IfMatch = None,
 ) -> CreditProfileRead:
     profile = await service.override_rating(
         uow=uow,
@@ -121,7 +109,7 @@ async def override_rating(
         reason=body.reason,
         if_match=if_match,
         actor=principal,
-        policy=policy,
+        policy=settings.credit,
     )
     return _profile(response, profile)
 
@@ -137,9 +125,9 @@ async def clear_override(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
+    settings: SettingsDep,
     reason: Annotated[str, Query(min_length=3, max_length=1000)] = "override cleared",
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> CreditProfileRead:
     profile = await service.clear_override(
         uow=uow,
@@ -147,7 +135,7 @@ async def clear_override(
         reason=reason,
         if_match=if_match,
         actor=principal,
-        policy=policy,
+        policy=settings.credit,
     )
     return _profile(response, profile)
 
@@ -158,21 +146,34 @@ async def clear_override(
     summary="History of rating, limit, terms and hold changes (newest first)",
 )
 async def credit_history(
+    request: Request,
     customer_id: str,
     uow: UowDep,
     principal: CurrentPrincipal,
     change: Change | None = None,
     cursor: str | None = None,
-    limit: int | None = None,
-) -> Page[CreditHistoryRead]:
-    size = clamp_limit(limit)
-    items, next_cursor = await service.rating_history(
-        uow=uow, customer_id=customer_id, change=change, cursor=cursor, limit=size, actor=principal
-    )
-    return Page(
-        items=[CreditHistoryRead.model_validate(h) for h in items],
-        next_cursor=next_cursor,
-        limit=size,
+    limit: Limit = None,
+    format_: FormatParam = None,
+) -> Any:
+    async def fetch(cur: str | None, size: int) -> tuple[list[CreditHistoryRead], str | None]:
+        items, next_cursor = await service.rating_history(
+            uow=uow,
+            customer_id=customer_id,
+            change=change,
+            cursor=cur,
+            limit=size,
+            actor=principal,
+        )
+        return [CreditHistoryRead.model_validate(h) for h in items], next_cursor
+
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(CreditHistoryRead.model_fields),
+        filename="credit-history.csv",
     )
 
 
@@ -187,11 +188,11 @@ async def recalculate_customer(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
+    settings: SettingsDep,
     as_of: date | None = None,
 ) -> CreditProfileRead:
     profile = await service.recalculate_customer(
-        uow=uow, customer_id=customer_id, as_of=as_of, actor=principal, policy=policy
+        uow=uow, customer_id=customer_id, as_of=as_of, actor=principal, policy=settings.credit
     )
     return _profile(response, profile)
 
@@ -207,7 +208,7 @@ async def check_credit(
     body: CreditCheckRequest,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
+    settings: SettingsDep,
 ) -> CreditCheckResult:
     d = await service.check_credit(
         uow=uow,
@@ -217,7 +218,7 @@ async def check_credit(
         # Only a credit manager may evaluate at another date (it is stored on the profile).
         as_of=body.as_of if principal.has_any(*CREDIT_MANAGERS) else None,
         actor=principal,
-        policy=policy,
+        policy=settings.credit,
     )
     return CreditCheckResult(
         allowed=d.allowed,
@@ -241,11 +242,11 @@ async def check_credit(
 async def recalculate_all(
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
+    settings: SettingsDep,
     body: RecalculateRequest | None = None,
 ) -> RecalculationRead:
     summary = await service.recalculate_all(
-        uow=uow, as_of=body.as_of if body else None, actor=principal, policy=policy
+        uow=uow, as_of=body.as_of if body else None, actor=principal, policy=settings.credit
     )
     return RecalculationRead(**asdict(summary))
 
@@ -263,19 +264,17 @@ async def list_holds(
     hold_code: HoldCode | None = None,
     rating: Rating | None = None,
     cursor: str | None = None,
-    limit: int | None = None,
-    fmt: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    limit: Limit = None,
+    format_: FormatParam = None,
 ) -> Any:
-    size = clamp_limit(limit)
-
-    async def page(cur: str | None, n: int = size) -> tuple[list[CreditHoldRead], str | None]:
+    async def fetch(cur: str | None, size: int) -> tuple[list[CreditHoldRead], str | None]:
         rows, next_cursor = await service.list_holds(
             uow=uow,
             dealer_id=dealer_id,
             hold_code=hold_code,
             rating=rating,
             cursor=cur,
-            limit=n,
+            limit=size,
             actor=principal,
         )
         items = [
@@ -297,8 +296,12 @@ async def list_holds(
         ]
         return items, next_cursor
 
-    if wants_csv(fmt, request.headers.get("accept")):
-        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(rows, list(CreditHoldRead.model_fields), filename="credit-holds.csv")
-    items, next_cursor = await page(cursor)
-    return Page(items=items, next_cursor=next_cursor, limit=size)
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(CreditHoldRead.model_fields),
+        filename="credit-holds.csv",
+    )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from customer.credit import service
-from customer.credit.config import CreditSettings
 from customer.settings import CustomerSettings
 from kefu_shared.auth import Principal
 from kefu_shared.logging import get_logger
@@ -16,20 +15,17 @@ log = get_logger(__name__)
 SYSTEM = Principal(user_id="system:credit-recalculation", roles=frozenset({"admin"}))
 
 
-async def recalculate_periodically(runtime: ServiceRuntime) -> None:
+async def recalculate_periodically(runtime: ServiceRuntime, settings: CustomerSettings) -> None:
     """Run ``recalculate_all`` every ``credit_recalc_interval_s`` (idempotent; replicas
     running it at once do the same work twice, never wrong work)."""
-    settings = runtime.settings
-    assert isinstance(settings, CustomerSettings)
     interval = settings.credit_recalc_interval_s
     if interval <= 0:
         return
-    policy = CreditSettings().policy()
     await asyncio.sleep(settings.credit_recalc_first_delay_s)
     while True:
         try:
             summary = await service.recalculate_all(
-                uow=runtime.uow(), as_of=None, actor=SYSTEM, policy=policy
+                uow=runtime.uow(), as_of=None, actor=SYSTEM, policy=settings.credit
             )
             log.info(
                 "credit.recalculated",

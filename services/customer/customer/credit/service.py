@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from customer.credit.config import CreditPolicy
+from customer.credit.config import CreditSettings
 from customer.credit.domain import (
     CreditFacts,
     Rating,
@@ -25,16 +25,14 @@ from customer.credit.domain import (
 )
 from customer.credit.models import CreditHistory
 from customer.credit.repository import CreditRepository, CustomerInfo, LedgerFacts
+from customer.repository import CustomerRepository
 from kefu_shared.auth import Principal
 from kefu_shared.contracts.customer import CustomerCreditChanged
 from kefu_shared.db import utcnow
-from kefu_shared.errors import (
-    BusinessRuleViolation,
-    InvalidInput,
-    NotFound,
-)
+from kefu_shared.errors import BusinessRuleViolation, InvalidInput
 from kefu_shared.http.etag import check_if_match
 from kefu_shared.uow import UnitOfWork
+from kefu_shared.visibility import dealer_scope
 
 CENT = Decimal("0.01")
 SYSTEM = "system"
@@ -63,7 +61,7 @@ class RefreshOutcome:
     released: int = 0
 
 
-def _new_profile(customer_id: str, policy: CreditPolicy, as_of: date) -> dict[str, Any]:
+def _new_profile(customer_id: str, policy: CreditSettings, as_of: date) -> dict[str, Any]:
     now = utcnow()
     return {
         "customer_id": customer_id,
@@ -101,7 +99,7 @@ def _compute(
     facts: LedgerFacts,
     *,
     as_of: date,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> dict[str, Any]:
     """The profile recomputed from the ledger and the customer's profile (pure)."""
     rec = age_receivables(facts.open_invoices, credits=facts.credits, as_of=as_of)
@@ -192,7 +190,7 @@ async def _refresh(
     as_of: date,
     actor: str,
     reason: str,
-    policy: CreditPolicy,
+    policy: CreditSettings,
     edits: dict[str, Any] | None = None,
     if_match: str | None = None,
     require_if_match: bool = False,
@@ -282,10 +280,8 @@ async def _refresh(
 
 
 async def _visible(repo: CreditRepository, customer_id: str, actor: Principal) -> CustomerInfo:
-    info = (await repo.customers([customer_id])).get(customer_id)
-    if info is None or not actor.can_see_dealer(info.dealer_id):
-        raise NotFound(f"customer {customer_id} not found")
-    return info
+    await CustomerRepository(repo.session).get_visible(customer_id, actor, with_addresses=False)
+    return (await repo.customers([customer_id]))[customer_id]
 
 
 # --- used by the ledger, inside its transaction -------------------------------------
@@ -297,7 +293,7 @@ async def refresh_credit(
     customer_ids: Sequence[str],
     actor: Principal,
     reason: str,
-    policy: CreditPolicy,
+    policy: CreditSettings,
     as_of: date | None = None,
 ) -> RefreshOutcome:
     """Recompute the credit of customers whose ledger changed (caller commits)."""
@@ -321,7 +317,7 @@ async def refresh_credit(
 
 
 async def payment_terms(
-    *, uow: UnitOfWork, customer_ids: Sequence[str], policy: CreditPolicy
+    *, uow: UnitOfWork, customer_ids: Sequence[str], policy: CreditSettings
 ) -> dict[str, int]:
     """Payment terms (days) per customer: its profile's, else the default."""
     known = await CreditRepository(uow.session).payment_terms(list(customer_ids))
@@ -332,7 +328,7 @@ async def payment_terms(
 
 
 async def get_profile(
-    *, uow: UnitOfWork, customer_id: str, actor: Principal, policy: CreditPolicy
+    *, uow: UnitOfWork, customer_id: str, actor: Principal, policy: CreditSettings
 ) -> dict[str, Any]:
     """The stored profile; for a customer never assessed, a computed one (version 0)."""
     async with uow:
@@ -360,7 +356,7 @@ async def set_terms(
     reason: str,
     if_match: str | None,
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> dict[str, Any]:
     """Set the credit limit, payment terms and/or collateral (If-Match required)."""
     if not changes:
@@ -398,7 +394,7 @@ async def override_rating(
     reason: str,
     if_match: str | None,
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> dict[str, Any]:
     """A credit manager's rating in place of the scorecard's, with a reason."""
     async with uow:
@@ -429,7 +425,7 @@ async def clear_override(
     reason: str,
     if_match: str | None,
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> dict[str, Any]:
     """Back to the scorecard's rating."""
     async with uow:
@@ -463,7 +459,7 @@ async def recalculate_customer(
     customer_id: str,
     as_of: date | None,
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> dict[str, Any]:
     async with uow:
         await _visible(CreditRepository(uow.session), customer_id, actor)
@@ -491,7 +487,7 @@ class RecalculationSummary:
 
 
 async def recalculate_all(
-    *, uow: UnitOfWork, as_of: date | None, actor: Principal, policy: CreditPolicy
+    *, uow: UnitOfWork, as_of: date | None, actor: Principal, policy: CreditSettings
 ) -> RecalculationSummary:
     """Every customer, in batches of ``policy.recalc_batch_size``, one commit per batch
     (idempotent: a run that stops half way is completed by the next one)."""
@@ -536,7 +532,7 @@ async def check_credit(
     purpose: str,
     as_of: date | None,
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> CreditDecision:
     """May the customer take an order / paid work of ``amount``? If it would exceed the
     limit, the answer is no and the customer goes on credit hold (资信控制)."""
@@ -605,9 +601,11 @@ async def list_holds(
     actor: Principal,
 ) -> tuple[list[Any], str | None]:
     """Customers on credit hold, longest held... newest first; a dealer sees its own."""
-    if actor.is_dealer:
-        dealer_id = actor.dealer_id
     async with uow:
         return await CreditRepository(uow.session).holds(
-            dealer_id=dealer_id, hold_code=hold_code, rating=rating, cursor=cursor, limit=limit
+            dealer_id=dealer_scope(actor, dealer_id),
+            hold_code=hold_code,
+            rating=rating,
+            cursor=cursor,
+            limit=limit,
         )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from customer.credit.endpoints import PolicyDep
+from customer.deps import FormatParam, Limit, SettingsDep
 from customer.ledger import service
 from customer.ledger.schemas import (
     ImportResult,
@@ -21,11 +21,9 @@ from customer.ledger.schemas import (
 )
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.errors import InvalidInput
-from kefu_shared.http.csvexport import csv_response, wants_csv
-from kefu_shared.http.pagination import MAX_LIMIT, Page, all_pages, clamp_limit
+from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.pagination import Page
 from kefu_shared.service import UowDep
-
-FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 
@@ -56,10 +54,10 @@ async def create_order(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
+    settings: SettingsDep,
 ) -> OrderRead:
     order, created = await service.record_order(
-        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=policy
+        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=settings.credit
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -84,12 +82,10 @@ async def list_orders(
     overdue: Annotated[bool, Query(description="unpaid invoices due before as_of")] = False,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
     cursor: str | None = None,
-    limit: int | None = None,
-    fmt: FormatParam = None,
+    limit: Limit = None,
+    format_: FormatParam = None,
 ) -> Any:
-    size = clamp_limit(limit)
-
-    async def page(cur: str | None, n: int = size) -> tuple[list[OrderRead], str | None]:
+    async def fetch(cur: str | None, n: int) -> tuple[list[OrderRead], str | None]:
         items, next_cursor = await service.list_orders(
             uow=uow,
             customer_id=customer_id,
@@ -105,11 +101,15 @@ async def list_orders(
         )
         return [OrderRead.model_validate(o) for o in items], next_cursor
 
-    if wants_csv(fmt, request.headers.get("accept")):
-        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(rows, list(OrderRead.model_fields), filename="orders.csv")
-    items, next_cursor = await page(cursor)
-    return Page(items=items, next_cursor=next_cursor, limit=size)
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(OrderRead.model_fields),
+        filename="orders.csv",
+    )
 
 
 @router.post(
@@ -126,10 +126,10 @@ async def create_payment(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    policy: PolicyDep,
+    settings: SettingsDep,
 ) -> PaymentRead:
     payment, created = await service.record_payment(
-        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=policy
+        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=settings.credit
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -151,12 +151,10 @@ async def list_payments(
     method: PaymentMethod | None = None,
     order_ref: str | None = None,
     cursor: str | None = None,
-    limit: int | None = None,
-    fmt: FormatParam = None,
+    limit: Limit = None,
+    format_: FormatParam = None,
 ) -> Any:
-    size = clamp_limit(limit)
-
-    async def page(cur: str | None, n: int = size) -> tuple[list[PaymentRead], str | None]:
+    async def fetch(cur: str | None, n: int) -> tuple[list[PaymentRead], str | None]:
         items, next_cursor = await service.list_payments(
             uow=uow,
             customer_id=customer_id,
@@ -170,11 +168,15 @@ async def list_payments(
         )
         return [PaymentRead.model_validate(p) for p in items], next_cursor
 
-    if wants_csv(fmt, request.headers.get("accept")):
-        rows = all_pages(lambda cur: page(cur, MAX_LIMIT))
-        return csv_response(rows, list(PaymentRead.model_fields), filename="payments.csv")
-    items, next_cursor = await page(cursor)
-    return Page(items=items, next_cursor=next_cursor, limit=size)
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(PaymentRead.model_fields),
+        filename="payments.csv",
+    )
 
 
 @router.post(
@@ -184,10 +186,10 @@ async def list_payments(
     summary="Bulk import of orders and payments (JSON; all rows or none)",
 )
 async def import_json(
-    body: LedgerImport, uow: UowDep, principal: CurrentPrincipal, policy: PolicyDep
+    body: LedgerImport, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
 ) -> ImportResult:
     return await service.import_ledger(
-        uow=uow, orders=body.orders, payments=body.payments, actor=principal, policy=policy
+        uow=uow, orders=body.orders, payments=body.payments, actor=principal, policy=settings.credit
     )
 
 
@@ -199,7 +201,7 @@ async def import_json(
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def import_csv(
-    request: Request, uow: UowDep, principal: CurrentPrincipal, policy: PolicyDep
+    request: Request, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
 ) -> ImportResult:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in ("text/csv", "application/csv"):
@@ -208,4 +210,4 @@ async def import_csv(
             errors=[{"field": "Content-Type", "message": "must be text/csv"}],
         )
     body = await request.body()
-    return await service.import_csv(uow=uow, body=body, actor=principal, policy=policy)
+    return await service.import_csv(uow=uow, body=body, actor=principal, policy=settings.credit)

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from customer.credit import service as credit
-from customer.credit.config import CreditPolicy
+from customer.credit.config import CreditSettings
 from customer.ledger import csvfeed
 from customer.ledger.models import Order, Payment
 from customer.ledger.repository import ORDER_FIELDS, PAYMENT_FIELDS, LedgerRepository
@@ -29,9 +29,10 @@ from customer.ledger.schemas import (
     PaymentCreate,
     PaymentImportRow,
 )
+from customer.repository import CustomerRepository
 from kefu_shared.auth import Principal
 from kefu_shared.db import new_uuid, utcnow
-from kefu_shared.errors import Conflict, InvalidInput, NotFound
+from kefu_shared.errors import Conflict, InvalidInput
 from kefu_shared.uow import UnitOfWork
 
 CENT = Decimal("0.01")
@@ -99,9 +100,7 @@ def _same(stored: dict[str, Any], values: dict[str, Any], fields: tuple[str, ...
 
 
 async def _customer(repo: LedgerRepository, customer_id: str, actor: Principal) -> None:
-    found = await repo.customers_by_ids([customer_id])
-    if customer_id not in found or not actor.can_see_dealer(found[customer_id]):
-        raise NotFound(f"customer {customer_id} not found")
+    await CustomerRepository(repo.session).get_visible(customer_id, actor, with_addresses=False)
 
 
 # --- one entry ----------------------------------------------------------------------
@@ -113,7 +112,7 @@ async def record_order(
     customer_id: str,
     data: OrderCreate,
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> tuple[Order, bool]:
     """Record an order/invoice or refund; returns (order, created). An identical retry
     returns the stored order; the same external_ref with other values is a conflict."""
@@ -155,7 +154,7 @@ async def record_payment(
     customer_id: str,
     data: PaymentCreate,
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
 ) -> tuple[Payment, bool]:
     async with uow:
         repo = LedgerRepository(uow.session)
@@ -234,7 +233,7 @@ async def import_ledger(
     orders: list[dict[str, Any]],
     payments: list[dict[str, Any]],
     actor: Principal,
-    policy: CreditPolicy,
+    policy: CreditSettings,
     csv_rows: list[tuple[str, int]] | None = None,
     errors: list[dict[str, Any]] | None = None,
 ) -> ImportResult:
@@ -407,7 +406,7 @@ async def import_ledger(
 
 
 async def import_csv(
-    *, uow: UnitOfWork, body: bytes, actor: Principal, policy: CreditPolicy
+    *, uow: UnitOfWork, body: bytes, actor: Principal, policy: CreditSettings
 ) -> ImportResult:
     """The ERP's CSV feed (docs/ledger-import.md), all-or-nothing like the JSON import."""
     if len(body) > MAX_CSV_BYTES:

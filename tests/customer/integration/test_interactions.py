@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.customer.conftest import CustomerHarness
-from tests.customer.test_classification import AS_OF, IN_WINDOW, run, seed
+from tests.customer.integration.conftest import CustomerHarness
+from tests.customer.integration.test_classification import AS_OF, IN_WINDOW, run, seed
 
 END = datetime.combine(AS_OF, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
 

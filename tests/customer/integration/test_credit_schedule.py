@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from customer.ledger.models import Order
-from tests.customer.conftest import CustomerHarness
+from tests.customer.integration.conftest import CustomerHarness
 from tests.support import DatabaseFactory, eventually, running_stack
 
 

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import update
 
 from customer.models import Customer
-from tests.customer.conftest import CustomerHarness
-from tests.customer.test_analytics import add_orders, apply
+from tests.customer.integration.conftest import CustomerHarness
+from tests.customer.integration.test_analytics import add_orders, apply
 
 KA = "/api/v1/key-accounts"
 AS_OF = {"as_of": "2026-06-30"}

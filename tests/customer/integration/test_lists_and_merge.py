@@ -9,7 +9,7 @@ from decimal import Decimal
 from customer.ledger.models import Order
 from kefu_shared.contracts.ticket import TicketClosed  # type: ignore[attr-defined]
 from kefu_shared.events import make_event
-from tests.customer.conftest import CustomerHarness
+from tests.customer.integration.conftest import CustomerHarness
 
 
 async def _add_order(

@@ -1,9 +1,12 @@
-"""Fixtures for customer-service tests: the service on a fresh migrated database, no
-broker (relay and consumers off), and helpers to read what it wrote to its outbox."""
+"""Fixtures for the customer service's integration tests: the service on a fresh migrated
+database, no broker (relay and consumers off), and helpers to read what it wrote to its
+outbox. Every test in this folder is marked ``integration`` (``make test-unit`` skips them);
+tests with fakes and no database live in ``tests/customer/unit``."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -41,6 +44,15 @@ class CustomerHarness:
         async with self.runtime.uow() as uow:
             rows = (await uow.session.execute(stmt)).scalars().all()
         return [CloudEvent.model_validate_json(p) for p in rows]
+
+
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ from sqlalchemy import func, select, update
 
 from customer.analytics.config import CostSettings
 from customer.analytics.models import CustomerServiceStats, ServiceCost
-from customer.analytics.satisfaction import satisfaction_trend, score_of
 from customer.ledger.models import Order
 from customer.models import Customer
 from kefu_shared.events import CloudEvent, EventData, contract_for, make_event
-from tests.customer.conftest import CustomerHarness
+from tests.customer.integration.conftest import CustomerHarness
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 COSTS = CostSettings()
@@ -173,15 +172,6 @@ async def test_events_for_unknown_customers_are_ignored(customer_svc: CustomerHa
     )
     assert await stats(customer_svc, "no-such-customer") is None
     assert await cost_rows(customer_svc, "no-such-customer") == 0
-
-
-def test_trend_compares_newest_responses_with_the_ones_before() -> None:
-    assert satisfaction_trend([], window=3, min_delta=0.3) == "steady"
-    assert satisfaction_trend([4.0], window=3, min_delta=0.3) == "steady"
-    assert satisfaction_trend([2.0, 4.0], window=3, min_delta=0.3) == "falling"
-    assert satisfaction_trend([5, 5, 5, 3, 3, 3], window=3, min_delta=0.3) == "rising"
-    assert satisfaction_trend([4.1, 4.0, 4.0, 4.0], window=3, min_delta=0.3) == "steady"
-    assert score_of(None, 10) == 5.0 and score_of(None, 0) == 1.0 and score_of(3.0, 9) == 3.0
 
 
 async def test_survey_responses_set_latest_satisfaction_and_trend(
