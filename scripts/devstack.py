@@ -22,9 +22,7 @@ sys.path.insert(0, str(ROOT / "shared"))
 from kefu_shared.devbroker import DevBroker, port_open  # noqa: E402
 from kefu_shared.kafka import ALL_TOPICS, ensure_topics  # noqa: E402
 from kefu_shared.migrations import upgrade  # noqa: E402
-
-SERVICES = [("customer", 8001), ("complaint", 8002), ("ticket", 8003), ("survey", 8004)]
-GATEWAY_PORT = 8000
+from kefu_shared.registry import BACKENDS, DEFAULT_PORT_BASE, GATEWAY  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -50,7 +48,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("KEFU_ENV", "development")
     env.setdefault("KEFU_LOG_JSON", "true")
-    port_base = int(env.get("KEFU_PORT_BASE", "8000"))
+    port_base = int(env.get("KEFU_PORT_BASE", str(DEFAULT_PORT_BASE)))
     broker: DevBroker | None = None
     procs: list[tuple[str, int, subprocess.Popen[bytes]]] = []
 
@@ -74,23 +72,24 @@ def main() -> int:
         asyncio.run(ensure_topics(bootstrap, ALL_TOPICS, partitions=partitions))
         log(f"topics ready: {', '.join(ALL_TOPICS)}")
 
-        for name, _ in SERVICES:
-            url = (
-                env.get(f"{name.upper()}_DATABASE_URL")
-                or f"sqlite+aiosqlite:///{ROOT}/var/{name}.db"
-            )
-            env[f"{name.upper()}_DATABASE_URL"] = url
-            upgrade(ROOT / "services" / name, url)
+        for svc in BACKENDS:
+            var = f"{svc.env_prefix}DATABASE_URL"
+            url = env.get(var) or f"sqlite+aiosqlite:///{ROOT}/var/{svc.name}.db"
+            env[var] = url
+            upgrade(ROOT / "services" / svc.name, url)
         log("migrations applied")
 
-        all_services = [(n, port_base + (p - 8000)) for n, p in SERVICES] + [("gateway", port_base)]
+        # Backends first: the gateway is given their URLs when it starts.
+        all_services = [(s.name, s.port(port_base)) for s in (*BACKENDS, GATEWAY)]
         for name, port in all_services:
             if port_open(port):
                 log(f"port {port} for {name} is taken: stop what runs there or set KEFU_PORT_BASE")
                 return 1
             if name == "gateway":
                 for up, up_port in all_services[:-1]:
-                    env.setdefault(f"GATEWAY_{up.upper()}_URL", f"http://127.0.0.1:{up_port}")
+                    env.setdefault(
+                        f"{GATEWAY.env_prefix}{up.upper()}_URL", f"http://127.0.0.1:{up_port}"
+                    )
             logfile = open(ROOT / "var" / f"{name}.log", "ab")  # noqa: SIM115
             proc = subprocess.Popen(
                 [sys.executable, "-m", name, "serve", "--port", str(port)],

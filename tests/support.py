@@ -20,10 +20,11 @@ from sqlalchemy import text
 from kefu_shared.auth import issue_token
 from kefu_shared.events import CloudEvent, parse_event
 from kefu_shared.migrations import upgrade
+from kefu_shared.registry import BACKEND_NAMES
 from kefu_shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("customer", "complaint", "ticket", "survey")
+SERVICES = BACKEND_NAMES
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 

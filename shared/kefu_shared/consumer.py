@@ -29,6 +29,7 @@ from kefu_shared.metrics import (
     EVENTS_DEADLETTERED,
     EVENTS_DUPLICATE,
 )
+from kefu_shared.registry import dlq_topic
 from kefu_shared.settings import ServiceSettings
 from kefu_shared.uow import UnitOfWork
 
@@ -69,7 +70,7 @@ class ConsumerRunner:
         self.inbox = inbox
         self.handlers = dict(handlers)
         self.topics = topics_for(self.handlers)
-        self.dlq_topic = f"{name}.dlq.v1"
+        self.dlq_topic = dlq_topic(name)
         self._consumer_factory = consumer_factory or (
             lambda topics: make_consumer(settings, group_id=name, topics=topics)
         )

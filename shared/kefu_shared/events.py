@@ -19,6 +19,8 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from kefu_shared import registry
+
 SPECVERSION = "1.0"
 
 
@@ -141,8 +143,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 
 def topic_of(service: str) -> str:
-    return f"{service}.events.v1"
+    return registry.service(service).events_topic
 
 
 def dlq_topic_of(consumer: str) -> str:
-    return f"{consumer}.dlq.v1"
+    return registry.dlq_topic(consumer)

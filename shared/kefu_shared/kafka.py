@@ -10,12 +10,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from kefu_shared.logging import get_logger
+from kefu_shared.registry import all_topics
 from kefu_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 
-SERVICES = ("customer", "complaint", "ticket", "survey")
-ALL_TOPICS = tuple(f"{s}.events.v1" for s in SERVICES) + tuple(f"{s}.dlq.v1" for s in SERVICES)
+# From the service registry: each backend's event topic and its consumer's DLQ.
+ALL_TOPICS = all_topics()
 
 
 def make_producer(settings: ServiceSettings, *, client_id: str) -> AIOKafkaProducer:

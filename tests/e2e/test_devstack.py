@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kefu_shared.devbroker import free_port, port_open
+from kefu_shared.registry import ALL_SERVICES, service
 from tests.support import ROOT, SERVICES
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +27,7 @@ def _free_base() -> int:
         # Below Linux's ephemeral range (32768+): outgoing connections of tests running in
         # parallel cannot take these ports between the check and the bind.
         base = random.randrange(20000, 32700, 10)
-        if not any(port_open(base + i) for i in range(5)):
+        if not any(port_open(s.port(base)) for s in ALL_SERVICES):
             return base
     raise RuntimeError("no free port range")
 
@@ -73,8 +74,8 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
             if "Kefu is up" in line or proc.poll() is not None:
                 break
         assert any("Kefu is up" in line for line in output), "".join(output)
-        for i in range(5):
-            status, body = _call("GET", f"http://127.0.0.1:{base + i}/healthz")
+        for svc in ALL_SERVICES:
+            status, body = _call("GET", f"http://127.0.0.1:{svc.port(base)}/healthz")
             assert status == 200 and body["status"] == "ok"
         assert time.monotonic() - started < 60
 
@@ -92,7 +93,7 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
         while True:
             status, copy = _call(
                 "GET",
-                f"http://127.0.0.1:{base + 3}/api/v1/customer-copies/{customer['id']}",
+                f"{service('ticket').local_url(base)}/api/v1/customer-copies/{customer['id']}",
                 token=token,
             )
             if status == 200:
@@ -110,4 +111,4 @@ def test_devstack_starts_serves_and_stops(tmp_path: Path) -> None:
         output.append(rest or "")
     assert proc.returncode == 0, "".join(output)
     assert "stopped" in output[-1] or "stopped" in "".join(output[-3:])
-    assert not any(port_open(base + i) for i in range(5))
+    assert not any(port_open(s.port(base)) for s in ALL_SERVICES)

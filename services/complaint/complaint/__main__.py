@@ -1,6 +1,7 @@
 from complaint.main import NAME, SERVICE_DIR, create_app, create_runtime
 from complaint.settings import ComplaintSettings
 from kefu_shared.cli import main
+from kefu_shared.registry import service
 
 
 def run() -> None:
@@ -9,7 +10,7 @@ def run() -> None:
         settings_factory=ComplaintSettings,
         app_factory=create_app,
         service_dir=SERVICE_DIR,
-        default_port=8002,
+        default_port=service("complaint").port(),
         runtime_factory=create_runtime,
     )
 

@@ -1,5 +1,6 @@
 from pydantic_settings import SettingsConfigDict
 
+from kefu_shared.registry import service
 from kefu_shared.settings import ServiceSettings
 
 
@@ -7,7 +8,7 @@ class ComplaintSettings(ServiceSettings):
     """``COMPLAINT_*`` variables; shared ones (KEFU_ENV, KAFKA_BOOTSTRAP_SERVERS...) are global."""
 
     model_config = SettingsConfigDict(
-        env_prefix="COMPLAINT_", extra="ignore", populate_by_name=True
+        env_prefix=service("complaint").env_prefix, extra="ignore", populate_by_name=True
     )
 
     service_name: str = "complaint"

@@ -4,6 +4,7 @@ from pydantic_settings import SettingsConfigDict
 from customer.analytics.config import AnalyticsSettings, CostSettings
 from customer.classification.config import ClassificationSettings
 from customer.credit.config import CreditSettings
+from kefu_shared.registry import service
 from kefu_shared.settings import ServiceSettings
 
 
@@ -18,7 +19,9 @@ class CustomerSettings(ServiceSettings):
     ``CustomerSettings(credit=CreditSettings(hold_overdue_days=60))``.
     """
 
-    model_config = SettingsConfigDict(env_prefix="CUSTOMER_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=service("customer").env_prefix, extra="ignore", populate_by_name=True
+    )
 
     service_name: str = "customer"
     database_url: str = "sqlite+aiosqlite:///./var/customer.db"

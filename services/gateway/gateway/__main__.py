@@ -1,6 +1,7 @@
 from gateway.main import create_app
 from gateway.settings import GatewaySettings
 from kefu_shared.cli import main
+from kefu_shared.registry import service
 
 
 def run() -> None:
@@ -9,7 +10,7 @@ def run() -> None:
         settings_factory=GatewaySettings,
         app_factory=create_app,
         service_dir=None,
-        default_port=8000,
+        default_port=service("gateway").port(),
     )
 
 

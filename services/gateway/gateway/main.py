@@ -17,9 +17,10 @@ from kefu_shared.auth import TokenVerifier
 from kefu_shared.http.middleware import RequestContextMiddleware
 from kefu_shared.http.problems import install_problem_handlers
 from kefu_shared.logging import configure_logging, get_logger
+from kefu_shared.registry import BACKEND_NAMES
 
 log = get_logger(__name__)
-UPSTREAMS = ("customer", "complaint", "ticket", "survey")
+UPSTREAMS = BACKEND_NAMES
 
 
 def create_app(

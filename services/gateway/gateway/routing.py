@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-# Longest prefix wins. Every prefix is under /api/v1.
-ROUTES: dict[str, str] = {
-    "/api/v1/customers": "customer",
-    "/api/v1/classification-runs": "customer",
-    "/api/v1/credit": "customer",
-    "/api/v1/ledger": "customer",
-    "/api/v1/key-accounts": "customer",
-    "/api/v1/customer-analytics": "customer",
-    "/api/v1/complaints": "complaint",
-    "/api/v1/tickets": "ticket",
-    "/api/v1/technicians": "ticket",
-    "/api/v1/surveys": "survey",
-}
+from kefu_shared.registry import route_table
+
+# Longest prefix wins. Every prefix is under /api/v1; the service registry owns the table.
+ROUTES: dict[str, str] = route_table()
 
 
 def upstream_for(path: str) -> str | None:

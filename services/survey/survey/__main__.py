@@ -1,4 +1,5 @@
 from kefu_shared.cli import main
+from kefu_shared.registry import service
 from survey.main import NAME, SERVICE_DIR, create_app, create_runtime
 from survey.settings import SurveySettings
 
@@ -9,7 +10,7 @@ def run() -> None:
         settings_factory=SurveySettings,
         app_factory=create_app,
         service_dir=SERVICE_DIR,
-        default_port=8004,
+        default_port=service("survey").port(),
         runtime_factory=create_runtime,
     )
 

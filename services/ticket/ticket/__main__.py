@@ -1,4 +1,5 @@
 from kefu_shared.cli import main
+from kefu_shared.registry import service
 from ticket.main import NAME, SERVICE_DIR, create_app, create_runtime
 from ticket.settings import TicketSettings
 
@@ -9,7 +10,7 @@ def run() -> None:
         settings_factory=TicketSettings,
         app_factory=create_app,
         service_dir=SERVICE_DIR,
-        default_port=8003,
+        default_port=service("ticket").port(),
         runtime_factory=create_runtime,
     )
 

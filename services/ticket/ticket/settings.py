@@ -1,12 +1,15 @@
 from pydantic_settings import SettingsConfigDict
 
+from kefu_shared.registry import service
 from kefu_shared.settings import ServiceSettings
 
 
 class TicketSettings(ServiceSettings):
     """``TICKET_*`` variables; shared ones (KEFU_ENV, KAFKA_BOOTSTRAP_SERVERS...) are global."""
 
-    model_config = SettingsConfigDict(env_prefix="TICKET_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=service("ticket").env_prefix, extra="ignore", populate_by_name=True
+    )
 
     service_name: str = "ticket"
     database_url: str = "sqlite+aiosqlite:///./var/ticket.db"

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Literal
 
 from kefu_shared.events import EventData, contract
+from kefu_shared.registry import service
 
-TOPIC = "customer.events.v1"
+TOPIC = service("customer").events_topic
 
 CustomerKind = Literal["company", "individual"]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kefu_shared.events import EventData, contract
+from kefu_shared.registry import service
 
-TOPIC = "survey.events.v1"
+TOPIC = service("survey").events_topic
 
 
 @contract("survey.invitation_sent", topic=TOPIC)

@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from kefu_shared.events import EventData, contract
+from kefu_shared.registry import service
 
-TOPIC = "ticket.events.v1"
+TOPIC = service("ticket").events_topic
 
 
 class TicketEvent(EventData):
