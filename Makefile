@@ -9,7 +9,7 @@ PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c constraints.
 # Both cores: every test has its own broker and databases, so workers never share state.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test test-unit lint typecheck check bench bench-smoke bench-classification lock clean events
+.PHONY: install run test test-unit lint typecheck check bench bench-smoke bench-classification lock clean events asyncapi
 
 install: $(STAMP)
 
@@ -57,6 +57,10 @@ lock:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+## Regenerate shared/asyncapi.yaml (every topic and message) from the registries.
+asyncapi: install
+	$(BIN)/python -m kefu_shared.asyncapi --output shared/asyncapi.yaml
 
 ## Print the events of a topic (default customer.events.v1) from the beginning.
 TOPIC ?= customer.events.v1

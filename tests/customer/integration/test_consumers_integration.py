@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from customer.analytics.config import CostSettings
 from kefu_shared.contracts.survey import SurveyResponseReceived
-from kefu_shared.contracts.ticket import TicketClosed  # type: ignore[attr-defined]
+from kefu_shared.contracts.ticket import TicketClosed
 from kefu_shared.devbroker import DevBroker
 from kefu_shared.events import CloudEvent, make_event
 from tests.support import DatabaseFactory, Stack, eventually, running_stack

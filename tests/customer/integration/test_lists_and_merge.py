@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from customer.ledger.models import Order
-from kefu_shared.contracts.ticket import TicketClosed  # type: ignore[attr-defined]
+from kefu_shared.contracts.ticket import TicketClosed
 from kefu_shared.events import make_event
 from tests.customer.integration.conftest import CustomerHarness
 

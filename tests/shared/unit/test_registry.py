@@ -21,7 +21,7 @@ from kefu_shared.registry import (
 
 
 def test_each_backend_has_an_events_topic_and_a_dlq_in_the_topic_list() -> None:
-    assert ALL_TOPICS == all_topics()
+    assert all_topics() == ALL_TOPICS
     for svc in BACKENDS:
         assert f"{svc.name}.events.v1" in ALL_TOPICS
         assert f"{svc.name}.dlq.v1" in ALL_TOPICS
