@@ -164,8 +164,7 @@ class ContinuousCalendar(_ElapsedMinusPauses):
 class BusinessCalendar(_ElapsedMinusPauses):
     """Working hours per weekday, public holidays and make-up days, overrides."""
 
-    def __init__(self, settings: CalendarSettings | None = None) -> None:
-        settings = settings or CalendarSettings()
+    def __init__(self, settings: CalendarSettings) -> None:
         self.zone: tzinfo = ZoneInfo(settings.timezone)
         try:
             self._holidays = holidays.country_holidays(
@@ -276,8 +275,7 @@ class BusinessCalendar(_ElapsedMinusPauses):
         return total
 
 
-def make_calendar(
-    settings: CalendarSettings | None = None, *, around_the_clock: bool = False
-) -> Calendar:
-    """The calendar a target runs on: business hours, or every hour (24×7)."""
+def make_calendar(settings: CalendarSettings, *, around_the_clock: bool = False) -> Calendar:
+    """The calendar a target runs on: business hours, or every hour (24×7). The settings
+    are built once in the service's main.py and injected."""
     return ContinuousCalendar() if around_the_clock else BusinessCalendar(settings)

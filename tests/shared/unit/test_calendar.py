@@ -18,7 +18,7 @@ from kefu_shared.calendar import (
 )
 
 SH = ZoneInfo("Asia/Shanghai")
-CAL = BusinessCalendar()
+CAL = BusinessCalendar(CalendarSettings())
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
@@ -157,14 +157,14 @@ def test_another_country_and_timezone() -> None:
 
 
 def test_around_the_clock_targets_count_every_hour() -> None:
-    cal = make_calendar(around_the_clock=True)
+    cal = make_calendar(CalendarSettings(), around_the_clock=True)
     assert isinstance(cal, ContinuousCalendar)
     assert cal.is_working_time(at(2, 17, 3))
     assert cal.add_business_hours(at(2, 14, 20), 16) == at(2, 15, 12)
     assert cal.add_business_days(at(2, 14, 20), 2) == at(2, 16, 20)
     pause = (at(2, 15, 0), at(2, 15, 6))
     assert cal.business_time_between(at(2, 14, 20), at(2, 15, 12), [pause]) == timedelta(hours=10)
-    assert isinstance(make_calendar(), BusinessCalendar)
+    assert isinstance(make_calendar(CalendarSettings()), BusinessCalendar)
 
 
 def test_bad_input_is_refused() -> None:
