@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import shutil
 import uuid
@@ -239,6 +240,16 @@ async def read_topic(
         await consumer.stop()
 
 
+def service_factories(name: str) -> tuple[Callable[..., FastAPI], type[ServiceSettings]]:
+    """``create_app`` and the settings class of a service of the registry, by convention
+    (``<name>.main.create_app``, ``<name>.settings.<Name>Settings``)."""
+    app_factory = importlib.import_module(f"{name}.main").create_app
+    settings_cls = getattr(
+        importlib.import_module(f"{name}.settings"), f"{name.capitalize()}Settings"
+    )
+    return app_factory, settings_cls
+
+
 class Stack:
     """Services (and optionally the gateway) running in this process on real databases
     and a real broker; HTTP goes through ASGI transports."""
@@ -257,23 +268,8 @@ class Stack:
         return self.apps[name].state.runtime
 
     async def start(self, services: tuple[str, ...] = SERVICES, *, gateway: bool = True) -> Stack:
-        from complaint.main import create_app as complaint_app
-        from complaint.settings import ComplaintSettings
-        from customer.main import create_app as customer_app
-        from customer.settings import CustomerSettings
-        from survey.main import create_app as survey_app
-        from survey.settings import SurveySettings
-        from ticket.main import create_app as ticket_app
-        from ticket.settings import TicketSettings
-
-        factories = {
-            "customer": (customer_app, CustomerSettings),
-            "complaint": (complaint_app, ComplaintSettings),
-            "ticket": (ticket_app, TicketSettings),
-            "survey": (survey_app, SurveySettings),
-        }
         for name in services:
-            app_factory, settings_cls = factories[name]
+            app_factory, settings_cls = service_factories(name)
             url = self.dbs.url(name)
             self.urls[name] = url
             kw = {**fast_kafka_settings(self.bootstrap), **self.overrides.get(name, {})}
