@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 
 from kefu_shared.logging import get_logger
 from kefu_shared.registry import all_topics
@@ -19,6 +21,20 @@ log = get_logger(__name__)
 ALL_TOPICS = all_topics()
 
 
+def client_security(settings: ServiceSettings) -> dict[str, Any]:
+    """Authentication and encryption arguments that every Kafka client of a service takes."""
+    kw: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        kw.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password,
+        )
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        kw["ssl_context"] = create_ssl_context(cafile=settings.kafka_ssl_cafile)
+    return kw
+
+
 def make_producer(settings: ServiceSettings, *, client_id: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -27,6 +43,7 @@ def make_producer(settings: ServiceSettings, *, client_id: str) -> AIOKafkaProdu
         enable_idempotence=settings.kafka_enable_idempotence,
         request_timeout_ms=settings.kafka_request_timeout_ms,
         linger_ms=5,
+        **client_security(settings),
     )
 
 
@@ -44,6 +61,7 @@ def make_consumer(
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         request_timeout_ms=max(settings.kafka_request_timeout_ms, 5000),
         metadata_max_age_ms=5000,
+        **client_security(settings),
     )
 
 
@@ -54,9 +72,12 @@ async def ensure_topics(
     partitions: int = 3,
     replication: int = 1,
     timeout_s: float = 10.0,
+    security: dict[str, Any] | None = None,
 ) -> None:
     """Create topics that do not exist yet (idempotent: 'already exists' is fine)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=5000, **(security or {})
+    )
     await asyncio.wait_for(admin.start(), timeout_s)
     try:
         wanted = list(topics)

@@ -24,7 +24,7 @@ from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kefu_shared.db import utcnow
-from kefu_shared.kafka import ALL_TOPICS, ensure_topics, make_producer
+from kefu_shared.kafka import ALL_TOPICS, client_security, ensure_topics, make_producer
 from kefu_shared.logging import get_logger
 from kefu_shared.metrics import (
     OUTBOX_ACTIVE,
@@ -170,12 +170,14 @@ class OutboxRelay:
     async def _ensure_producer(self) -> None:
         if self._producer is not None:
             return
-        await ensure_topics(
-            self.settings.kafka_bootstrap_servers,
-            ALL_TOPICS,
-            partitions=self.settings.kafka_topic_partitions,
-            replication=self.settings.kafka_topic_replication,
-        )
+        if self.settings.kafka_manage_topics:
+            await ensure_topics(
+                self.settings.kafka_bootstrap_servers,
+                ALL_TOPICS,
+                partitions=self.settings.kafka_topic_partitions,
+                replication=self.settings.kafka_topic_replication,
+                security=client_security(self.settings),
+            )
         producer = self._producer_factory()
         try:
             await producer.start()

@@ -8,6 +8,8 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "staging", "production"]
+KafkaSecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+KafkaSaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 # Secrets that ship in the repository for local development only.
 DEV_JWT_SECRET = "dev-secret-change-me-kefu-local-development-only"
@@ -55,6 +57,24 @@ class ServiceSettings(BaseSettings):
     kafka_topic_replication: int = Field(
         1, validation_alias=AliasChoices("KAFKA_TOPIC_REPLICATION")
     )
+    # False where an operator owns the topics (Strimzi KafkaTopic): the relay then does not
+    # try to create them, which its ACLs would refuse anyway.
+    kafka_manage_topics: bool = Field(True, validation_alias=AliasChoices("KAFKA_MANAGE_TOPICS"))
+    # Authentication and encryption (a Strimzi KafkaUser: SASL_SSL with SCRAM-SHA-512, the
+    # cluster CA mounted from its Secret). PLAINTEXT for the dev broker.
+    kafka_security_protocol: KafkaSecurityProtocol = Field(
+        "PLAINTEXT", validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL")
+    )
+    kafka_sasl_mechanism: KafkaSaslMechanism | None = Field(
+        None, validation_alias=AliasChoices("KAFKA_SASL_MECHANISM")
+    )
+    kafka_sasl_username: str | None = Field(
+        None, validation_alias=AliasChoices("KAFKA_SASL_USERNAME")
+    )
+    kafka_sasl_password: str | None = Field(
+        None, validation_alias=AliasChoices("KAFKA_SASL_PASSWORD")
+    )
+    kafka_ssl_cafile: str | None = Field(None, validation_alias=AliasChoices("KAFKA_SSL_CAFILE"))
 
     relay_enabled: bool = True
     relay_batch_size: int = 200
@@ -88,5 +108,16 @@ class ServiceSettings(BaseSettings):
             raise ValueError(
                 "KEFU_JWT_SECRET is a placeholder; set a real secret or KEFU_JWT_JWKS_URL "
                 f"when KEFU_ENV={self.env}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> ServiceSettings:
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
             )
         return self
