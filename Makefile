@@ -9,7 +9,7 @@ PIP_INSTALL := $(BIN)/pip install --disable-pip-version-check -q -c constraints.
 # Both cores: every test has its own broker and databases, so workers never share state.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test test-unit lint typecheck check bench bench-smoke bench-classification lock clean events asyncapi
+.PHONY: install run test test-unit lint typecheck check bench bench-smoke bench-classification lock clean events asyncapi images k8s-validate
 
 install: $(STAMP)
 
@@ -66,3 +66,21 @@ asyncapi: install
 TOPIC ?= customer.events.v1
 events: install
 	@$(BIN)/python -m kefu_shared.tail $(TOPIC)
+
+## One image per service (Dockerfile, SERVICE build argument); without a Docker engine
+## (as on CI) the Dockerfile is linted with hadolint instead.
+IMAGE_SERVICES := gateway customer complaint ticket survey
+IMAGE_TAG ?= dev
+images: install
+	@if docker info >/dev/null 2>&1; then \
+	  for s in $(IMAGE_SERVICES); do \
+	    docker build --build-arg SERVICE=$$s -t kefu/$$s:$(IMAGE_TAG) . || exit 1; \
+	  done; \
+	else \
+	  echo "no Docker engine: linting the Dockerfile instead"; \
+	  $(BIN)/hadolint Dockerfile && echo "Dockerfile: hadolint clean"; \
+	fi
+
+## Render deploy/k8s overlays (dev, prod) and validate them offline (see deploy/k8s/README.md).
+k8s-validate: install
+	$(BIN)/python scripts/k8s_validate.py
