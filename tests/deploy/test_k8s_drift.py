@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,13 +15,15 @@ import pytest
 from pydantic_settings import BaseSettings
 from starlette.routing import Match
 
-from kefu_shared.consumer import topics_for
-from kefu_shared.events import REGISTRY, dlq_topic_of, topic_of
-from kefu_shared.kafka import ALL_TOPICS, SERVICES
+from kefu_shared import registry
+from kefu_shared.events import REGISTRY
+from kefu_shared.kafka import ALL_TOPICS
 from kefu_shared.settings import ServiceSettings
 from tests.deploy.manifests import DEPLOY, OVERLAYS, ROOT, of_kind, pod_spec, rendered
 
-ALL_SERVICES = ("gateway", *SERVICES)
+ALL_SERVICES = tuple(s.name for s in registry.ALL_SERVICES)
+# Backends own a database, an event topic and a consumer group; the gateway none of them.
+SERVICES = registry.BACKEND_NAMES
 # Metrics that are not the services' own, and who exports them (configured in kafka.yaml).
 EXTERNAL_METRICS = {"kafka_consumergroup_lag": "Strimzi Kafka Exporter"}
 # The gateway inherits these settings from ServiceSettings but opens no database and no
@@ -37,10 +40,12 @@ def settings_class(service: str) -> type[ServiceSettings]:
 
 
 def env_names(cls: type[BaseSettings]) -> set[str]:
-    """Every environment variable a settings class reads."""
+    """Every environment variable a settings class reads (nested settings included)."""
     prefix = cls.model_config.get("env_prefix", "")
     names: set[str] = set()
     for name, field in cls.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings):
+            names |= env_names(field.annotation)
         alias = field.validation_alias
         choices = getattr(alias, "choices", None)
         if choices:
@@ -51,7 +56,18 @@ def env_names(cls: type[BaseSettings]) -> set[str]:
 
 
 def has_migrations(service: str) -> bool:
-    return (ROOT / "services" / service / "alembic.ini").is_file()
+    migrations = (ROOT / "services" / service / "alembic.ini").is_file()
+    assert migrations == registry.service(service).backend, service
+    return migrations
+
+
+@cache
+def consumption(service: str) -> tuple[list[str], frozenset[str]]:
+    """(topics, event types) the service's consumer reads, as its runtime builds them."""
+    main = importlib.import_module(f"{service}.main")
+    settings = settings_class(service)(env="test", database_url="sqlite+aiosqlite:///:memory:")
+    runtime = main.create_runtime(settings)
+    return list(runtime.consumer.topics), frozenset(runtime.handlers)
 
 
 def container_env(overlay: str, container: dict[str, Any], *, optional_secrets: bool) -> dict[str, str]:
@@ -227,16 +243,12 @@ def test_the_configuration_loads_and_leaves_no_development_default(
 def test_every_topic_and_dead_letter_topic_exists_and_nothing_else(overlay: str) -> None:
     topics = of_kind(overlay, "KafkaTopic")
     assert set(topics) == set(ALL_TOPICS)
-    assert {dlq_topic_of(s) for s in SERVICES} <= set(topics)
+    assert {registry.service(s).dlq_topic for s in SERVICES} <= set(topics)
     for topic in topics.values():
         assert topic["metadata"]["labels"]["strimzi.io/cluster"] in of_kind(overlay, "Kafka")
     if overlay == "prod":
         assert {t["spec"]["replicas"] for t in topics.values()} == {3}
         assert {t["spec"]["config"]["min.insync.replicas"] for t in topics.values()} == {"2"}
-
-
-def _handlers(service: str) -> dict[str, Any]:
-    return importlib.import_module(f"{service}.consumers").HANDLERS  # type: ignore[no-any-return]
 
 
 @params
@@ -249,10 +261,11 @@ def test_each_service_writes_its_own_topics_and_reads_what_it_consumes(overlay: 
         for acl in acls:
             for op in acl["operations"]:
                 by_op.setdefault(op, set()).add(f"{acl['resource']['type']}:{acl['resource'].get('name', '')}")
+        info = registry.service(service)
         published = {cls.topic for t, cls in REGISTRY.items() if t.startswith(f"{service}.")}
-        assert published <= {topic_of(service)}
-        assert by_op["Write"] == {f"topic:{topic_of(service)}", f"topic:{dlq_topic_of(service)}"}
-        consumed = topics_for(_handlers(service))
+        assert published <= {info.events_topic}
+        assert by_op["Write"] == {f"topic:{info.events_topic}", f"topic:{info.dlq_topic}"}
+        consumed, _ = consumption(service)
         assert by_op.get("Read", set()) == (
             {f"topic:{t}" for t in consumed} | ({f"group:{service}"} if consumed else set())
         )
@@ -262,7 +275,7 @@ def test_each_service_writes_its_own_topics_and_reads_what_it_consumes(overlay: 
 def test_consumers_scale_no_further_than_their_partitions(overlay: str) -> None:
     topics = of_kind(overlay, "KafkaTopic")
     for service in SERVICES:
-        consumed = topics_for(_handlers(service))
+        consumed, _ = consumption(service)
         hpa = of_kind(overlay, "HorizontalPodAutoscaler")[service]
         if consumed:
             ceiling = min(topics[t]["spec"]["partitions"] for t in consumed)
@@ -334,7 +347,7 @@ def test_alerts_and_dashboard_use_only_metrics_and_events_that_exist(overlay: st
             assert metric in exported or metric in EXTERNAL_METRICS, metric
         for event_type in re.findall(r'type="([^"]+)"', expr):
             assert event_type in REGISTRY, event_type
-            assert any(event_type in _handlers(s) for s in SERVICES), f"nobody consumes {event_type}"
+            assert any(event_type in consumption(s)[1] for s in SERVICES), f"nobody consumes {event_type}"
     (kafka,) = of_kind(overlay, "Kafka").values()
     assert "kafkaExporter" in kafka["spec"]  # exports kafka_consumergroup_lag
     for name in of_kind(overlay, "ServiceMonitor"):
@@ -379,3 +392,6 @@ def test_network_policies_let_in_only_the_gateway_and_prometheus(overlay: str) -
     (route,) = of_kind(overlay, "HTTPRoute").values()
     backends = {b["name"] for rule in route["spec"]["rules"] for b in rule["backendRefs"]}
     assert backends == {"gateway"}
+    published = [m["path"]["value"] for rule in route["spec"]["rules"] for m in rule["matches"]]
+    for prefix in (p for s in registry.BACKENDS for p in s.path_prefixes):
+        assert any(prefix.startswith(p) for p in published), prefix
