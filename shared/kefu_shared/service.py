@@ -48,6 +48,8 @@ class ServiceRuntime:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     # Schedulers and other loops that stop by cancellation.
     extra_tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    # The service's unit of work: a subclass that carries its repositories (uow.customers...).
+    uow_class: type[UnitOfWork] = UnitOfWork
 
     @classmethod
     def create(
@@ -57,6 +59,7 @@ class ServiceRuntime:
         settings: ServiceSettings,
         tables: PlatformTables,
         handlers: Handlers | None = None,
+        uow_class: type[UnitOfWork] = UnitOfWork,
     ) -> ServiceRuntime:
         if settings.is_sqlite:
             _ensure_sqlite_dir(settings.database_url)
@@ -73,6 +76,7 @@ class ServiceRuntime:
             tables=tables,
             handlers=dict(handlers or {}),
             verifier=TokenVerifier(settings),
+            uow_class=uow_class,
         )
         rt.relay = OutboxRelay(service=name, settings=settings, engine=engine, outbox=tables.outbox)
         rt.consumer = ConsumerRunner(
@@ -85,7 +89,7 @@ class ServiceRuntime:
         return rt
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(
+        return self.uow_class(
             self.session_factory,
             self.tables.outbox,
             source=f"/services/{self.name}",
@@ -188,6 +192,7 @@ def create_service_app(
     on_startup: Callable[[ServiceRuntime], Awaitable[None]] | None = None,
     background: Callable[[ServiceRuntime], list[Coroutine[Any, Any, Any]]] | None = None,
     configure_logs: bool = True,
+    uow_class: type[UnitOfWork] = UnitOfWork,
 ) -> FastAPI:
     """The FastAPI app of one service; its lifespan owns the runtime."""
 
@@ -196,7 +201,7 @@ def create_service_app(
         if configure_logs:
             configure_logging(service=name, level=settings.log_level, json=settings.log_json)
         runtime = ServiceRuntime.create(
-            name=name, settings=settings, tables=tables, handlers=handlers
+            name=name, settings=settings, tables=tables, handlers=handlers, uow_class=uow_class
         )
         app.state.runtime = runtime
         app.state.verifier = runtime.verifier

@@ -4,16 +4,19 @@ as JSON and as a printable HTML page."""
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from customer.ledger.models import Order
+from customer.analytics.service import service_profile
+from customer.credit.service import get_profile as get_credit_profile
 from customer.models import Customer
 from customer.schemas import CustomerRead
+from customer.settings import CustomerSettings
+from kefu_shared.auth import Principal
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 TIER_LABELS = {
     "super": "超级客户",
@@ -27,32 +30,7 @@ REGION_LABELS = {"local": "本地", "out_of_town": "外埠", "international": "�
 AREA_LABELS = {"city": "城市", "town": "城镇", "rural": "乡村"}
 
 
-async def ledger_summary(session: AsyncSession, customer_id: str, *, today: date) -> dict[str, Any]:
-    since = today - timedelta(days=365)
-    in_window = Order.order_date >= since
-    row = (
-        await session.execute(
-            select(
-                func.count(Order.id),
-                func.coalesce(func.sum(Order.net_amount), 0),
-                func.coalesce(func.sum(case((in_window, Order.net_amount), else_=0)), 0),
-                func.coalesce(func.sum(case((in_window, Order.net_margin), else_=0)), 0),
-                func.min(Order.order_date),
-                func.max(Order.order_date),
-            ).where(Order.customer_id == customer_id)
-        )
-    ).one()
-    return {
-        "orders": int(row[0]),
-        "revenue_total": Decimal(row[1]),
-        "revenue_12m": Decimal(row[2]),
-        "margin_12m": Decimal(row[3]),
-        "first_order": row[4],
-        "last_order": row[5],
-    }
-
-
-async def build_card(session: AsyncSession, customer: Customer, *, today: date) -> dict[str, Any]:
+def build_card(customer: Customer, ledger: dict[str, Any], *, today: date) -> dict[str, Any]:
     profile = CustomerRead.model_validate(customer).model_dump(mode="json")
     return {
         "title": "客户管理卡",
@@ -70,10 +48,7 @@ async def build_card(session: AsyncSession, customer: Customer, *, today: date) 
             "size": customer.size,
             "business_type": customer.business_type,
         },
-        "ledger": {
-            k: (str(v) if isinstance(v, Decimal) else v)
-            for k, v in (await ledger_summary(session, customer.id, today=today)).items()
-        },
+        "ledger": {k: (str(v) if isinstance(v, Decimal) else v) for k, v in ledger.items()},
         "generated_on": today.isoformat(),
     }
 
@@ -170,3 +145,50 @@ th {{ background: #f0f0f0; width: 30%; }}
 <h2>联系人 Contacts</h2><table><tr><th>姓名</th><th>职务</th><th>电话</th><th>采购角色</th></tr>{contacts}</table>
 <p>生成日期 Generated {html.escape(card["generated_on"])}</p>
 </body></html>"""
+
+
+async def customer_card(
+    *,
+    uow: CustomerUnitOfWork,
+    customer_id: str,
+    actor: Principal,
+    settings: CustomerSettings,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The customer card (客户管理卡) as one JSON document: profile, classification, sales,
+    credit, service history and satisfaction."""
+    async with uow:
+        customer = await uow.customers.get_visible(customer_id, actor)
+        today = today or date.today()
+        card = build_card(customer, await uow.ledger.summary(customer.id, today=today), today=today)
+    credit = await get_credit_profile(
+        uow=uow, customer_id=customer_id, actor=actor, policy=settings.credit
+    )
+    card["credit"] = {
+        key: (str(value) if isinstance(value, Decimal) else value)
+        for key, value in credit.items()
+        if key in CARD_CREDIT_FIELDS
+    }
+    service_history = await service_profile(
+        uow=uow, customer_id=customer_id, actor=actor, settings=settings.analytics
+    )
+    card["service"] = service_history.model_dump(mode="json", exclude={"satisfaction_history"})
+    card["satisfaction_history"] = [
+        r.model_dump(mode="json") for r in service_history.satisfaction_history
+    ]
+    return card
+
+
+CARD_CREDIT_FIELDS = (
+    "rating",
+    "score",
+    "credit_limit",
+    "payment_terms_days",
+    "outstanding",
+    "overdue_amount",
+    "max_overdue_days",
+    "on_hold",
+    "hold_reason",
+    "override_rating",
+    "override_reason",
+)

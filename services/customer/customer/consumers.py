@@ -8,7 +8,7 @@ The handlers are made for the app's settings (:func:`handlers`), once, by ``main
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from customer.analytics import history, satisfaction
 from customer.settings import CustomerSettings
@@ -18,7 +18,9 @@ from kefu_shared.contracts.complaint import ComplaintCompensationApproved
 from kefu_shared.contracts.survey import SurveyResponseReceived
 from kefu_shared.contracts.ticket import TicketSlaBreached
 from kefu_shared.events import REGISTRY, CloudEvent
-from kefu_shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 
 def _lifecycle_types(base: type[Any]) -> list[str]:
@@ -32,23 +34,27 @@ def handlers(settings: CustomerSettings) -> dict[str, Handler]:
     costs = settings.cost
 
     async def on_complaint(
-        uow: UnitOfWork, event: CloudEvent, data: complaint.ComplaintEvent
+        uow: CustomerUnitOfWork, event: CloudEvent, data: complaint.ComplaintEvent
     ) -> None:
         await history.record_complaint_event(uow=uow, event=event, data=data, costs=costs)
 
     async def on_compensation(
-        uow: UnitOfWork, event: CloudEvent, data: ComplaintCompensationApproved
+        uow: CustomerUnitOfWork, event: CloudEvent, data: ComplaintCompensationApproved
     ) -> None:
         await history.record_compensation(uow=uow, event=event, data=data, costs=costs)
 
-    async def on_ticket(uow: UnitOfWork, event: CloudEvent, data: ticket.TicketEvent) -> None:
+    async def on_ticket(
+        uow: CustomerUnitOfWork, event: CloudEvent, data: ticket.TicketEvent
+    ) -> None:
         await history.record_ticket_event(uow=uow, event=event, data=data, costs=costs)
 
-    async def on_sla_breached(uow: UnitOfWork, event: CloudEvent, data: TicketSlaBreached) -> None:
+    async def on_sla_breached(
+        uow: CustomerUnitOfWork, event: CloudEvent, data: TicketSlaBreached
+    ) -> None:
         await history.record_sla_breach(uow=uow, event=event, data=data, costs=costs)
 
     async def on_survey_response(
-        uow: UnitOfWork, event: CloudEvent, data: SurveyResponseReceived
+        uow: CustomerUnitOfWork, event: CloudEvent, data: SurveyResponseReceived
     ) -> None:
         await satisfaction.record_survey_response(
             uow=uow, event=event, data=data, settings=settings.analytics

@@ -1,5 +1,6 @@
 """What every route of the customer service takes from the request: the one settings
-object (``SettingsDep``) and the common header and query parameters."""
+object (``SettingsDep``), the unit of work (``UowDep``) and the common header and query
+parameters."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request
 
+from customer.credit.service import CreditControl
 from customer.settings import CustomerSettings
+from customer.uow import CustomerUnitOfWork
+from kefu_shared.service import RuntimeDep
 
 
 def get_settings(request: Request) -> CustomerSettings:
@@ -16,6 +20,22 @@ def get_settings(request: Request) -> CustomerSettings:
 
 
 SettingsDep = Annotated[CustomerSettings, Depends(get_settings)]
+
+
+def get_credit_control(settings: SettingsDep) -> CreditControl:
+    """Credit control as the ledger's writes call it (``CreditFollowUp``)."""
+    return CreditControl(settings.credit)
+
+
+CreditDep = Annotated[CreditControl, Depends(get_credit_control)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 Limit = Annotated[int | None, Query(description="page size, 1-200")]
+
+
+def get_uow(runtime: RuntimeDep) -> CustomerUnitOfWork:
+    """A fresh unit of work per request; the use case opens and commits it."""
+    return runtime.uow()  # type: ignore[return-value]  # create_app sets uow_class
+
+
+UowDep = Annotated[CustomerUnitOfWork, Depends(get_uow)]

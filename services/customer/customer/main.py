@@ -10,13 +10,16 @@ from fastapi import FastAPI
 from customer.analytics.endpoints import router as analytics_router
 from customer.classification.endpoints import router as classification_router
 from customer.consumers import handlers
+from customer.contacts_endpoints import router as contacts_router
 from customer.credit.endpoints import router as credit_router
 from customer.credit.scheduler import recalculate_periodically
 from customer.endpoints import router
 from customer.ledger.endpoints import router as ledger_router
+from customer.lists_endpoints import router as lists_router
 from customer.models import platform
 from customer.settings import CustomerSettings
 from customer.tables import Base
+from customer.uow import CustomerUnitOfWork
 from kefu_shared.service import ServiceRuntime, create_service_app
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -34,8 +37,18 @@ def create_app(settings: CustomerSettings | None = None, **kw: Any) -> FastAPI:
         settings=settings,
         metadata=Base.metadata,
         tables=platform,
-        routers=[router, ledger_router, credit_router, classification_router, analytics_router],
+        # The lists first: /customers/duplicates must not be taken for /customers/{id}.
+        routers=[
+            lists_router,
+            router,
+            contacts_router,
+            ledger_router,
+            credit_router,
+            classification_router,
+            analytics_router,
+        ],
         handlers=handlers(settings),
+        uow_class=CustomerUnitOfWork,
         background=lambda rt: [recalculate_periodically(rt, settings)],
         **kw,
     )
@@ -43,5 +56,9 @@ def create_app(settings: CustomerSettings | None = None, **kw: Any) -> FastAPI:
 
 def create_runtime(settings: CustomerSettings) -> ServiceRuntime:
     return ServiceRuntime.create(
-        name=NAME, settings=settings, tables=platform, handlers=handlers(settings)
+        name=NAME,
+        settings=settings,
+        tables=platform,
+        handlers=handlers(settings),
+        uow_class=CustomerUnitOfWork,
     )

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kefu_shared.contracts.customer import (
     CustomerArchived,
     CustomerErased,
+    CustomerKeyAccountChanged,
     CustomerMerged,
     CustomerRegistered,
     CustomerUpdated,
 )
-from kefu_shared.db import BigId, PlatformTables, ServiceBase, make_metadata, new_uuid, utcnow
-from kefu_shared.errors import BusinessRuleViolation
+from kefu_shared.db import PlatformTables, ServiceBase, make_metadata, new_uuid, utcnow
+from kefu_shared.errors import BusinessRuleViolation, InvalidInput
 from kefu_shared.uow import EventRecorder
 
 Money = Numeric(18, 2)
@@ -184,6 +185,85 @@ class Customer(EventRecorder, Base):
     def registered(self) -> None:
         self.record(CustomerRegistered(**self.snapshot()))
 
+    def set_addresses(self, rows: list[CustomerAddress]) -> None:
+        """All addresses at once; the first is the primary one the lists filter on."""
+        self.addresses = rows
+        primary = rows[0] if rows else None
+        self.province = primary.province if primary else None
+        self.city = primary.city if primary else None
+        self.district = primary.district if primary else None
+        self.region_class = primary.region_class if primary else None
+        self.area_class = primary.area_class if primary else None
+
+    def check_update(self, changes: dict[str, Any]) -> None:
+        """Refuse a change the rules of the profile forbid (before anything is written)."""
+        if self.status not in ("active", "archived"):
+            raise BusinessRuleViolation(f"customer is {self.status} and cannot be changed")
+        if changes.get("credit_code") and self.kind != "company":
+            raise InvalidInput(
+                "an individual customer has no unified social credit code",
+                errors=[{"field": "credit_code", "message": "companies only"}],
+            )
+        for required in REQUIRED_FIELDS:
+            if required in changes and changes[required] is None:
+                raise InvalidInput(
+                    f"{required} cannot be removed",
+                    errors=[{"field": required, "message": "required"}],
+                )
+
+    def update(self, changes: dict[str, Any]) -> list[str]:
+        """Apply a JSON-merge change of the profile (``addresses`` as address rows); emits
+        ``customer.updated`` naming the fields that really changed, and returns them."""
+        self.check_update(changes)
+        changes = dict(changes)
+        addresses_given = "addresses" in changes
+        addresses = changes.pop("addresses", None)
+        contacts_given = "contacts" in changes
+        contacts = changes.pop("contacts", None)
+        changed: list[str] = []
+        for key, value in changes.items():
+            if value is None and key in EMPTY_WHEN_CLEARED:
+                value = EMPTY_WHEN_CLEARED[key]()
+            if getattr(self, key) != value:
+                setattr(self, key, value)
+                changed.append(key)
+        if "phones" in changed:
+            self.phone_primary = (self.phones or [None])[0]
+        if contacts_given:
+            self.contacts = contacts or []
+            changed.append("contacts")
+        if addresses_given:
+            self.set_addresses(addresses or [])
+            changed.append("addresses")
+        if changed:
+            self.changed(changed)
+        return changed
+
+    def designate_key_account(
+        self, *, manual: bool, manager: str | None, manager_changed: bool, reason: str | None
+    ) -> None:
+        """Set the manual key-account designation (大客户); a super or large customer is a key
+        account whatever it says. Emits ``customer.key_account_changed`` when the key-account
+        state or its manager changes."""
+        key_account = self.tier in KEY_ACCOUNT_TIERS or manual
+        was_key_account = self.key_account
+        if (manual, key_account) != (self.key_account_manual, self.key_account):
+            self.key_account_manual = manual
+            self.key_account = key_account
+            self.version += 1  # backs the customer's ETag
+        if key_account != was_key_account or (key_account and manager_changed):
+            self.record(
+                CustomerKeyAccountChanged(
+                    id=self.id,
+                    key_account=key_account,
+                    manager=manager,
+                    reason=reason,
+                    manual=manual,
+                    tier=self.tier,
+                    dealer_id=self.dealer_id,
+                )
+            )
+
     def changed(self, fields: list[str]) -> None:
         self.version += 1
         self.updated_at = utcnow()
@@ -275,12 +355,28 @@ class Customer(EventRecorder, Base):
         self.bank_info = {}
         self.notes = None
         self.tags = []
+        for address in self.addresses:
+            address.street = None
+            address.postal_code = None
         self.status = "erased"
         self.erased_at = utcnow()
         self.version += 1
         self.updated_at = utcnow()
         self.record(CustomerErased(id=self.id, erased_at=self.erased_at))
 
+
+# Tiers that make a customer a key account without a manual designation.
+KEY_ACCOUNT_TIERS = ("super", "large")
+# Profile fields a change may not remove.
+REQUIRED_FIELDS = ("name",)
+# Collection fields that a change setting them to null empties instead.
+EMPTY_WHEN_CLEARED: dict[str, Any] = {
+    "phones": list,
+    "tags": list,
+    "products_owned": list,
+    "preferences": dict,
+    "bank_info": dict,
+}
 
 # Scalar profile fields a merge copies from a duplicate when the survivor has none.
 MERGE_FILL_FIELDS = (
@@ -304,17 +400,6 @@ MERGE_FILL_FIELDS = (
 )
 
 
-class CustomerTag(Base):
-    """One row per (customer, tag): what the tag filter of the customer list uses."""
-
-    __tablename__ = "customer_tags"
-
-    customer_id: Mapped[str] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
-    )
-    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-
-
 class CustomerAddress(Base):
     __tablename__ = "customer_addresses"
 
@@ -334,43 +419,3 @@ class CustomerAddress(Base):
     area_class: Mapped[str | None] = mapped_column(String(20))
 
     customer: Mapped[Customer] = relationship(back_populates="addresses", lazy="raise")
-
-
-class CustomerHistory(Base):
-    """Lifecycle history of a customer: who did what, when. Field names only, never
-    values, so erasing a customer's personal data leaves nothing behind here."""
-
-    __tablename__ = "customer_history"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))
-    action: Mapped[str] = mapped_column(String(20))
-    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
-    reason: Mapped[str | None] = mapped_column(String(500))
-    related_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
-
-    __table_args__ = (Index("ix_customer_history_customer_id_id", "customer_id", "id"),)
-
-
-class CustomerInteraction(Base):
-    """A contact with a customer (客户接触记录): inquiries and sample requests mark
-    potential customers and, when they become more frequent, ones worth cultivating."""
-
-    __tablename__ = "customer_interactions"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    at: Mapped[datetime] = mapped_column()
-    channel: Mapped[str | None] = mapped_column(String(20))
-    product_line: Mapped[str | None] = mapped_column(String(64))
-    notes: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __table_args__ = (
-        Index("ix_customer_interactions_customer_id_at", "customer_id", "at"),
-        Index("ix_customer_interactions_at", "at"),
-    )

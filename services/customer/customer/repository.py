@@ -1,4 +1,5 @@
-"""Every query of the customer profiles (lists, lookups, duplicates, classifications)."""
+"""Every query of the customer profiles (lookups, lists, duplicates, classifications,
+lifecycle history, contact log)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from sqlalchemy import Integer, Select, delete, exists, func, insert, literal, o
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from customer.models import Customer, CustomerTag
+from customer.models import Customer, platform
+from customer.records import CustomerHistory, CustomerInteraction, CustomerTag
 from kefu_shared.auth import Principal
 from kefu_shared.errors import NotFound
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
+from kefu_shared.numbering import next_number
 from kefu_shared.visibility import dealer_scope, visible_or_404
 
 SORTS: dict[str, tuple[str, bool]] = {
@@ -159,6 +162,17 @@ class CustomerRepository:
             raise NotFound(f"customers not found: {', '.join(missing)}", missing=missing)
         return [found[i] for i in ids]
 
+    async def next_number(self) -> int:
+        """The next customer number (``kefu_shared.numbering``)."""
+        return await next_number(self.session, platform.sequences, "customer")
+
+    async def release_credit_codes(self, customers: Sequence[Customer]) -> None:
+        """Clear the (unique) credit codes of ``customers`` now, so that another customer
+        can take one of them in the same transaction (a merge)."""
+        for customer in customers:
+            customer.credit_code = None
+        await self.session.flush()
+
     async def by_credit_code(self, code: str) -> Customer | None:
         stmt = select(Customer).where(Customer.credit_code == code)
         return (await self.session.execute(stmt)).scalar_one_or_none()
@@ -171,6 +185,45 @@ class CustomerRepository:
             await self.session.execute(
                 insert(CustomerTag), [{"customer_id": customer_id, "tag": t} for t in tags]
             )
+
+    def add_history(self, entry: CustomerHistory) -> None:
+        self.session.add(entry)
+
+    async def history_page(
+        self, customer_id: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[CustomerHistory], str | None]:
+        """A customer's lifecycle history, newest first."""
+        stmt = apply_keyset(
+            select(CustomerHistory).where(CustomerHistory.customer_id == customer_id),
+            [CustomerHistory.id],
+            cursor=cursor,
+            limit=limit,
+            descending=True,
+            sort="history",
+        )
+        rows = list((await self.session.execute(stmt)).scalars().all())
+        return page_from_rows(rows, limit=limit, key=lambda h: [h.id], sort="history")
+
+    def add_interaction(self, interaction: CustomerInteraction) -> None:
+        self.session.add(interaction)
+
+    async def interactions_page(
+        self, customer_id: str, *, kinds: Sequence[str], limit: int, cursor: str | None
+    ) -> tuple[list[CustomerInteraction], str | None]:
+        """A customer's contacts, newest first."""
+        stmt = select(CustomerInteraction).where(CustomerInteraction.customer_id == customer_id)
+        if kinds:
+            stmt = stmt.where(CustomerInteraction.kind.in_(list(kinds)))
+        stmt = apply_keyset(
+            stmt,
+            [CustomerInteraction.at, CustomerInteraction.id],
+            cursor=cursor,
+            limit=limit,
+            descending=True,
+            sort="interactions",
+        )
+        rows = list((await self.session.execute(stmt)).scalars().all())
+        return page_from_rows(rows, limit=limit, key=lambda i: [i.at, i.id], sort="interactions")
 
     async def list_page(
         self,
@@ -280,15 +333,3 @@ class CustomerRepository:
         return list(
             (await self.session.execute(stmt.order_by(Customer.created_at).limit(50))).scalars()
         )
-
-    async def find_similar(
-        self, *, phone: str | None, name: str, city: str | None
-    ) -> list[Customer]:
-        """Active customers a new registration may duplicate (same phone, or name + city)."""
-        conds = [func.lower(Customer.name) == name.lower()]
-        if city:
-            conds[0] = conds[0] & (Customer.city == city)
-        if phone:
-            conds.append(Customer.phone_primary == phone)
-        stmt = select(Customer).where(Customer.status == "active", or_(*conds)).limit(10)
-        return list((await self.session.execute(stmt)).scalars())

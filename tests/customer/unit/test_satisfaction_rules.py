@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from customer.analytics.satisfaction import satisfaction_trend, score_of
+from customer.analytics.rules import satisfaction_trend, score_of
 
 
 def test_trend_compares_newest_responses_with_the_ones_before() -> None:

@@ -4,7 +4,7 @@ streamed CSV), a customer's service profile, and key accounts."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -25,14 +25,15 @@ from customer.analytics.schemas import (
     ParetoView,
     ServiceProfileRead,
 )
-from customer.deps import FormatParam, Limit, SettingsDep
+from customer.deps import FormatParam, Limit, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.errors import InvalidInput
 from kefu_shared.http.listing import document_or_csv, page_or_csv
 from kefu_shared.http.pagination import Page
-from kefu_shared.service import UowDep
-from kefu_shared.uow import UnitOfWork
 from kefu_shared.visibility import dealer_scope
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -317,7 +318,7 @@ async def watch_list(
 
 async def _key_account_listing(
     request: Request,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     filters: Filters,
     settings: AnalyticsSettings,
     windows: Windows,

@@ -14,20 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from customer.analytics.config import CostSettings
-from customer.analytics.models import ServiceCase, ServiceCost
+from customer.analytics.models import COMPLAINT, TICKET, ServiceCase, ServiceCost
 from customer.analytics.repository import AnalyticsRepository
 from kefu_shared.contracts.complaint import ComplaintCompensationApproved, ComplaintEvent
 from kefu_shared.contracts.ticket import TicketEvent, TicketSlaBreached
 from kefu_shared.events import CloudEvent
 from kefu_shared.logging import get_logger
-from kefu_shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 log = get_logger(__name__)
 
-COMPLAINT = "complaint"
-TICKET = "ticket"
 COMPLAINT_OPEN = frozenset({"received", "acknowledged", "assigned", "escalated", "reopened"})
 COMPLAINT_CLOSED = frozenset({"resolved", "closed", "rejected"})
 TICKET_OPEN = frozenset({"opened", "assigned", "scheduled", "visit_recorded"})
@@ -153,10 +154,10 @@ def _open_state(action: str, opening: frozenset[str], closing: frozenset[str]) -
 
 
 async def record_complaint_event(
-    *, uow: UnitOfWork, event: CloudEvent, data: ComplaintEvent, costs: CostSettings
+    *, uow: CustomerUnitOfWork, event: CloudEvent, data: ComplaintEvent, costs: CostSettings
 ) -> None:
     """Apply one ``complaint.<action>`` event to the customer's service history."""
-    repo = AnalyticsRepository(uow.session)
+    repo = uow.analytics
     resolved = await _resolve_customer(repo, data.customer_id, event)
     if resolved is None:
         return
@@ -189,13 +190,13 @@ async def record_complaint_event(
 
 async def record_compensation(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     event: CloudEvent,
     data: ComplaintCompensationApproved,
     costs: CostSettings,
 ) -> None:
     """An approved compensation is paid to the customer: it adds to the cost to serve."""
-    repo = AnalyticsRepository(uow.session)
+    repo = uow.analytics
     if not costs.include_compensation:
         return
     resolved = await _resolve_customer(repo, data.customer_id, event)
@@ -208,10 +209,10 @@ async def record_compensation(
 
 
 async def record_ticket_event(
-    *, uow: UnitOfWork, event: CloudEvent, data: TicketEvent, costs: CostSettings
+    *, uow: CustomerUnitOfWork, event: CloudEvent, data: TicketEvent, costs: CostSettings
 ) -> None:
     """Apply one ``ticket.<action>`` event to the customer's service history."""
-    repo = AnalyticsRepository(uow.session)
+    repo = uow.analytics
     resolved = await _resolve_customer(repo, data.customer_id, event)
     if resolved is None:
         return
@@ -247,10 +248,10 @@ async def record_ticket_event(
 
 
 async def record_sla_breach(
-    *, uow: UnitOfWork, event: CloudEvent, data: TicketSlaBreached, costs: CostSettings
+    *, uow: CustomerUnitOfWork, event: CloudEvent, data: TicketSlaBreached, costs: CostSettings
 ) -> None:
     """Count an SLA breach of a ticket against its customer and price it."""
-    repo = AnalyticsRepository(uow.session)
+    repo = uow.analytics
     customer_id = data.customer_id
     if customer_id is None:
         known = await repo.case(TICKET, data.id)

@@ -9,38 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from customer.analytics import reports
 from customer.analytics.config import AnalyticsSettings
 from customer.analytics.models import KeyAccountPlan
-from customer.analytics.reports import KEY_ACCOUNT_TIERS, Filters, Windows
-from customer.analytics.repository import AnalyticsRepository
+from customer.analytics.reports import Filters, Windows
 from customer.analytics.schemas import KeyAccountRead, KeyAccountState, KeyAccountUpdate, Reason
 from customer.analytics.service import money, ratio
-from customer.repository import CustomerRepository
+from customer.models import KEY_ACCOUNT_TIERS
 from kefu_shared.auth import Principal
-from kefu_shared.contracts.customer import CustomerKeyAccountChanged
 from kefu_shared.db import utcnow
 from kefu_shared.errors import InvalidInput
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
-from kefu_shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 PLAN_FIELDS = ("manager", "service_plan")
 
 
 async def update_key_account(
-    *, uow: UnitOfWork, customer_id: str, data: KeyAccountUpdate, actor: Principal
+    *, uow: CustomerUnitOfWork, customer_id: str, data: KeyAccountUpdate, actor: Principal
 ) -> KeyAccountState:
     """Designate (or un-designate) by hand and/or set the manager and service plan."""
     given = data.model_fields_set
     async with uow:
-        repo = AnalyticsRepository(uow.session)
-        customer = await CustomerRepository(uow.session).get_visible(
-            customer_id, actor, with_addresses=False
-        )
+        customer = await uow.customers.get_visible(customer_id, actor, with_addresses=False)
         manual = customer.key_account_manual if data.designated is None else data.designated
         key_account = customer.tier in KEY_ACCOUNT_TIERS or manual
         plan_values = {f: getattr(data, f) for f in PLAN_FIELDS if f in given}
@@ -56,10 +53,10 @@ async def update_key_account(
                     if v is not None
                 ],
             )
-        plan = await repo.plan(customer_id)
+        plan = await uow.analytics.plan(customer_id)
         if plan is None and (plan_values or manual):
             plan = KeyAccountPlan(customer_id=customer_id)
-            repo.add(plan)
+            uow.analytics.add(plan)
         previous_manager = plan.manager if plan else None
         if plan is not None:
             for field, value in plan_values.items():
@@ -69,12 +66,11 @@ async def update_key_account(
             if data.reason is not None:
                 plan.reason = data.reason
             plan.updated_by = actor.user_id
-        await _apply(
-            customer,
+        manager = plan.manager if plan else None
+        customer.designate_key_account(
             manual=manual,
-            key_account=key_account,
-            manager=plan.manager if plan else None,
-            manager_changed=(plan.manager if plan else None) != previous_manager,
+            manager=manager,
+            manager_changed=manager != previous_manager,
             reason=data.reason,
         )
         await uow.commit()
@@ -82,7 +78,7 @@ async def update_key_account(
 
 
 async def remove_designation(
-    *, uow: UnitOfWork, customer_id: str, actor: Principal, reason: str | None = None
+    *, uow: CustomerUnitOfWork, customer_id: str, actor: Principal, reason: str | None = None
 ) -> KeyAccountState:
     """Remove the manual designation; a super or large customer stays a key account."""
     return await update_key_account(
@@ -91,34 +87,6 @@ async def remove_designation(
         data=KeyAccountUpdate(designated=False, reason=reason),
         actor=actor,
     )
-
-
-async def _apply(
-    customer: Any,
-    *,
-    manual: bool,
-    key_account: bool,
-    manager: str | None,
-    manager_changed: bool,
-    reason: str | None,
-) -> None:
-    was_key_account = customer.key_account
-    if (manual, key_account) != (customer.key_account_manual, customer.key_account):
-        customer.key_account_manual = manual
-        customer.key_account = key_account
-        customer.version += 1  # backs the customer's ETag
-    if key_account != was_key_account or (key_account and manager_changed):
-        customer.record(
-            CustomerKeyAccountChanged(
-                id=customer.id,
-                key_account=key_account,
-                manager=manager,
-                reason=reason,
-                manual=manual,
-                tier=customer.tier,
-                dealer_id=customer.dealer_id,
-            )
-        )
 
 
 def _state(customer: Any, plan: KeyAccountPlan | None) -> KeyAccountState:
@@ -199,7 +167,7 @@ def _read(
 
 async def key_accounts_page(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     windows: Windows,
     filters: Filters,
     settings: AnalyticsSettings,

@@ -46,6 +46,11 @@ class CustomerServiceStats(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# ServiceCase.kind
+COMPLAINT = "complaint"
+TICKET = "ticket"
+
+
 class ServiceCase(Base):
     """The newest known state of one complaint or ticket of a customer."""
 

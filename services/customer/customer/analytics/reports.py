@@ -17,9 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from customer.analytics.models import CustomerServiceStats, KeyAccountPlan, ServiceCost
 from customer.ledger.models import Order
-from customer.models import Customer, Money
-
-KEY_ACCOUNT_TIERS = ("super", "large")
+from customer.models import KEY_ACCOUNT_TIERS, Customer, Money
 
 
 def is_key_account() -> ColumnElement[bool]:

@@ -6,19 +6,25 @@ live in :mod:`customer.analytics.reports`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customer.analytics.config import AnalyticsSettings
 from customer.analytics.models import (
+    COMPLAINT,
+    TICKET,
     CustomerServiceStats,
     KeyAccountPlan,
     SatisfactionResponse,
     ServiceCase,
     ServiceCost,
 )
+from customer.analytics.rules import satisfaction_trend
 from customer.models import Customer
 
 
@@ -148,3 +154,39 @@ class AnalyticsRepository:
 
     async def plan(self, customer_id: str) -> KeyAccountPlan | None:
         return await self.session.get(KeyAccountPlan, customer_id)
+
+    async def merge_service_history(
+        self, *, survivor_id: str, merged_ids: Sequence[str], settings: AnalyticsSettings
+    ) -> None:
+        """Duplicates merged into one customer: their cases, costs and survey responses follow
+        the survivor, counters add up, and latest satisfaction and trend are recomputed."""
+        for model in (ServiceCase, ServiceCost, SatisfactionResponse):
+            await self.session.execute(
+                update(model)
+                .where(model.customer_id.in_(merged_ids))
+                .values(customer_id=survivor_id)
+            )
+        merged_stats = [s for s in [await self.stats(i) for i in merged_ids] if s is not None]
+        stats = await self.stats_for_update(survivor_id)
+        for other in merged_stats:
+            for counter in ("complaints_reopened", "escalations", "visits", "sla_breaches"):
+                setattr(
+                    stats, counter, (getattr(stats, counter) or 0) + (getattr(other, counter) or 0)
+                )
+            stats.cost_to_serve = (stats.cost_to_serve or Decimal(0)) + (other.cost_to_serve or 0)
+            await self.session.delete(other)
+        await self.session.flush()
+        counts = await self.case_counts(survivor_id)
+        stats.complaints_total, stats.complaints_open, stats.last_complaint_at = counts.get(
+            COMPLAINT, (0, 0, None)
+        )
+        stats.tickets_total, stats.tickets_open, stats.last_ticket_at = counts.get(
+            TICKET, (0, 0, None)
+        )
+        stats.responses, stats.last_response_at = await self.response_summary(survivor_id)
+        stats.latest_csat = await self.latest_value(survivor_id, SatisfactionResponse.csat)
+        stats.latest_nps = await self.latest_value(survivor_id, SatisfactionResponse.nps)
+        scores = await self.recent_scores(survivor_id, 2 * settings.trend_window)
+        stats.satisfaction_trend = satisfaction_trend(
+            scores, window=settings.trend_window, min_delta=settings.trend_min_delta
+        )

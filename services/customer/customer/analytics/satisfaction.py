@@ -7,59 +7,31 @@ newer score) and a trend over the last responses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from customer.analytics.config import AnalyticsSettings
 from customer.analytics.history import event_time
 from customer.analytics.models import SatisfactionResponse
-from customer.analytics.repository import AnalyticsRepository
+from customer.analytics.rules import satisfaction_trend, score_of
 from kefu_shared.contracts.survey import SurveyResponseReceived
 from kefu_shared.events import CloudEvent
 from kefu_shared.logging import get_logger
-from kefu_shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 log = get_logger(__name__)
-
-Trend = Literal["rising", "falling", "steady"]
-
-
-def score_of(csat: float | None, nps: int | None) -> float | None:
-    """One 1-5 score per response: CSAT as is, else NPS 0-10 mapped linearly onto 1-5."""
-    if csat is not None:
-        return float(csat)
-    if nps is not None:
-        return 1 + 0.4 * nps
-    return None
-
-
-def satisfaction_trend(
-    scores_newest_first: Sequence[float], *, window: int, min_delta: float
-) -> Trend:
-    """Compare the mean of the newest k scores with the mean of the k before them,
-    k = min(window, half the scores available); fewer than two scores is steady."""
-    k = min(window, len(scores_newest_first) // 2)
-    if k < 1:
-        return "steady"
-    recent = scores_newest_first[:k]
-    previous = scores_newest_first[k : 2 * k]
-    change = sum(recent) / k - sum(previous) / k
-    if change >= min_delta:
-        return "rising"
-    if change <= -min_delta:
-        return "falling"
-    return "steady"
 
 
 async def record_survey_response(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     event: CloudEvent,
     data: SurveyResponseReceived,
     settings: AnalyticsSettings,
 ) -> None:
     """Store a response and refresh latest CSAT/NPS and the trend on the profile."""
-    repo = AnalyticsRepository(uow.session)
+    repo = uow.analytics
     resolved = await repo.resolve_customer(data.customer_id)
     if resolved is None:
         log.warning(

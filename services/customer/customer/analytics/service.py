@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 
 from customer.analytics import reports
 from customer.analytics.config import AnalyticsSettings
 from customer.analytics.reports import Filters, Period
-from customer.analytics.repository import AnalyticsRepository
 from customer.analytics.schemas import (
     ClassContribution,
     ClassContributionRead,
@@ -26,7 +25,9 @@ from customer.analytics.schemas import (
 from customer.repository import CustomerRepository
 from kefu_shared.auth import Principal
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
-from kefu_shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
@@ -73,7 +74,7 @@ def contribution_query(
 
 async def contribution_page(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     period: Period,
     filters: Filters,
     sort: str,
@@ -108,7 +109,7 @@ def _class_row(row: Mapping[str, Any], totals: Mapping[str, Any]) -> ClassContri
 
 
 async def contribution_by_class(
-    *, uow: UnitOfWork, period: Period, filters: Filters, by: str
+    *, uow: CustomerUnitOfWork, period: Period, filters: Filters, by: str
 ) -> ClassContribution:
     """Revenue, margin, cost to serve and net contribution per class, with shares."""
     async with uow:
@@ -131,7 +132,7 @@ async def contribution_by_class(
 
 async def pareto(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     period: Period,
     filters: Filters,
     metric: str,
@@ -217,7 +218,7 @@ def composition_row(row: Mapping[str, Any]) -> CompositionRead:
 
 
 async def composition_page(
-    *, uow: UnitOfWork, period: Period, filters: Filters, cursor: str | None, limit: int
+    *, uow: CustomerUnitOfWork, period: Period, filters: Filters, cursor: str | None, limit: int
 ) -> tuple[list[CompositionRead], str | None]:
     """Customer base composition by tier x region class x industry, one page of cells."""
     stmt, keys = composition_query(period=period, filters=filters)
@@ -234,7 +235,7 @@ async def composition_page(
 
 
 async def _stream(
-    uow: UnitOfWork, stmt: Select[Any], *, chunk: int = 500
+    uow: CustomerUnitOfWork, stmt: Select[Any], *, chunk: int = 500
 ) -> AsyncIterator[Mapping[str, Any]]:
     """Rows of ``stmt`` fetched in chunks (a server-side cursor on PostgreSQL)."""
     async with uow:
@@ -245,7 +246,7 @@ async def _stream(
 
 
 async def export_contribution(
-    *, uow: UnitOfWork, period: Period, filters: Filters, sort: str, descending: bool
+    *, uow: CustomerUnitOfWork, period: Period, filters: Filters, sort: str, descending: bool
 ) -> AsyncIterator[ContributionRead]:
     """Every row of :func:`contribution_page`'s query, in its order, in one pass (CSV)."""
     stmt, keys, _ = contribution_query(
@@ -257,7 +258,7 @@ async def export_contribution(
 
 
 async def export_composition(
-    *, uow: UnitOfWork, period: Period, filters: Filters
+    *, uow: CustomerUnitOfWork, period: Period, filters: Filters
 ) -> AsyncIterator[CompositionRead]:
     """Every cell of :func:`composition_page`'s query, in its order, in one pass (CSV)."""
     stmt, keys = composition_query(period=period, filters=filters)
@@ -266,11 +267,11 @@ async def export_composition(
 
 
 async def service_profile(
-    *, uow: UnitOfWork, customer_id: str, actor: Principal, settings: AnalyticsSettings
+    *, uow: CustomerUnitOfWork, customer_id: str, actor: Principal, settings: AnalyticsSettings
 ) -> ServiceProfileRead:
     """Service history, cost to serve and satisfaction of one customer."""
     async with uow:
-        repo = AnalyticsRepository(uow.session)
+        repo = uow.analytics
         await CustomerRepository(uow.session).get_visible(customer_id, actor, with_addresses=False)
         stats = await repo.stats(customer_id)
         history = await repo.recent_responses(customer_id, settings.history_limit)

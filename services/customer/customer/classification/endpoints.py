@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request, Response, status
 
 from customer.classification import service
 from customer.classification.schemas import ResultRead, RunCreate, RunRead
-from customer.deps import FormatParam, Limit, SettingsDep
+from customer.deps import FormatParam, Limit, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.listing import page_or_csv
 from kefu_shared.http.pagination import Page
-from kefu_shared.service import RuntimeDep, UowDep
+from kefu_shared.service import RuntimeDep
 
 router = APIRouter(prefix="/api/v1", tags=["classification"])
 

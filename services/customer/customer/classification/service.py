@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -56,6 +56,9 @@ from kefu_shared.db import utcnow
 from kefu_shared.errors import Conflict, InvalidInput, NotFound
 from kefu_shared.logging import get_logger
 from kefu_shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
 
 log = get_logger(__name__)
 
@@ -104,13 +107,13 @@ def _is_stale(run: ClassificationRun, settings: ClassificationSettings, now: dat
 
 
 async def request_run(
-    *, uow: UnitOfWork, data: RunCreate, actor: Principal, settings: ClassificationSettings
+    *, uow: CustomerUnitOfWork, data: RunCreate, actor: Principal, settings: ClassificationSettings
 ) -> ClassificationRun:
     """Record a queued run; 409 while another run is queued or running."""
     params = resolve_parameters(data, settings)
     window = Window.trailing(params["as_of"], params["window_months"])
     async with uow:
-        repo = ClassificationRepository(uow.session)
+        repo = uow.classification
         now = utcnow()
         active = await repo.active()
         if active is not None:
@@ -149,11 +152,11 @@ def _finish(run: ClassificationRun, *, status: str, now: datetime, error: str | 
 
 
 async def execute_run(
-    *, uow: UnitOfWork, run_id: str, settings: ClassificationSettings
+    *, uow: CustomerUnitOfWork, run_id: str, settings: ClassificationSettings
 ) -> ClassificationRun:
     """Execute a queued run; a failure is recorded on the run (and returned), not raised."""
     async with uow:
-        repo = ClassificationRepository(uow.session)
+        repo = uow.classification
         run = await repo.get(run_id)
         if run is None:
             raise NotFound(f"classification run {run_id} not found")
@@ -165,7 +168,7 @@ async def execute_run(
     started = time.perf_counter()
     try:
         async with uow:
-            repo = ClassificationRepository(uow.session)
+            repo = uow.classification
             run = await repo.get(run_id)
             assert run is not None
             await _classify(repo, run, settings)
@@ -183,7 +186,7 @@ async def execute_run(
     except Exception as exc:
         log.exception("classification.run_failed", run_id=run_id)
         async with uow:
-            repo = ClassificationRepository(uow.session)
+            repo = uow.classification
             run = await repo.get(run_id)
             assert run is not None
             run.duration_ms = int((time.perf_counter() - started) * 1000)
@@ -239,7 +242,7 @@ async def _classify(
 
 
 async def run_classification(
-    *, uow: UnitOfWork, data: RunCreate, actor: Principal, settings: ClassificationSettings
+    *, uow: CustomerUnitOfWork, data: RunCreate, actor: Principal, settings: ClassificationSettings
 ) -> ClassificationRun:
     """Request and execute a run now (tests, the benchmark, a CLI); returns the finished run."""
     run = await request_run(uow=uow, data=data, actor=actor, settings=settings)
@@ -248,7 +251,7 @@ async def run_classification(
 
 async def start_classification_run(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     uow_factory: Callable[[], UnitOfWork],
     data: RunCreate,
     actor: Principal,
@@ -266,26 +269,26 @@ async def start_classification_run(
     return run
 
 
-async def get_run(*, uow: UnitOfWork, run_id: str) -> ClassificationRun:
+async def get_run(*, uow: CustomerUnitOfWork, run_id: str) -> ClassificationRun:
     async with uow:
-        run = await ClassificationRepository(uow.session).get(run_id)
+        run = await uow.classification.get(run_id)
         if run is None:
             raise NotFound(f"classification run {run_id} not found")
         return run
 
 
 async def list_runs(
-    *, uow: UnitOfWork, cursor: str | None, limit: int
+    *, uow: CustomerUnitOfWork, cursor: str | None, limit: int
 ) -> tuple[list[ClassificationRun], str | None]:
     async with uow:
-        return await ClassificationRepository(uow.session).page(cursor=cursor, limit=limit)
+        return await uow.classification.page(cursor=cursor, limit=limit)
 
 
 async def list_results(
-    *, uow: UnitOfWork, run_id: str, cursor: str | None, limit: int
+    *, uow: CustomerUnitOfWork, run_id: str, cursor: str | None, limit: int
 ) -> tuple[list[ClassificationResult], str | None]:
     async with uow:
-        repo = ClassificationRepository(uow.session)
+        repo = uow.classification
         if await repo.get(run_id) is None:
             raise NotFound(f"classification run {run_id} not found")
         return await repo.results_page(run_id, cursor=cursor, limit=limit)

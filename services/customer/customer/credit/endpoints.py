@@ -23,11 +23,10 @@ from customer.credit.schemas import (
     RecalculateRequest,
     RecalculationRead,
 )
-from customer.deps import FormatParam, IfMatch, Limit, SettingsDep
+from customer.deps import FormatParam, IfMatch, Limit, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.listing import page_or_csv
 from kefu_shared.http.pagination import Page
-from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["credit"])
 

@@ -4,15 +4,16 @@ that recalculating thousands of customers is a few statements per batch."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from customer.credit.account import CreditAccount, CustomerInfo, LedgerFacts
+from customer.credit.config import CreditSettings
 from customer.credit.domain import OpenInvoice
 from customer.credit.models import CreditHistory, CreditProfile
 from customer.ledger.models import Order, Payment
@@ -20,34 +21,43 @@ from customer.models import Customer
 from kefu_shared.errors import PreconditionFailed
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
 
-ZERO = Decimal(0)
 profiles = CreditProfile.__table__
 history = CreditHistory.__table__
-
-
-@dataclass
-class CustomerInfo:
-    id: str
-    dealer_id: str | None
-    kind: str
-    size: str | None
-    registered_capital: Decimal | None
-    created_at: datetime
-
-
-@dataclass
-class LedgerFacts:
-    open_invoices: list[OpenInvoice]
-    credits: Decimal = ZERO
-    invoices_settled: int = 0
-    invoices_paid_on_time: int = 0
-    revenue_12m: Decimal = ZERO
-    first_order: date | None = None
+# UnitOfWork.emit: where saved accounts' events go.
+Emit = Callable[..., None]
 
 
 class CreditRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, emit: Emit) -> None:
         self.session = session
+        self._emit = emit
+
+    async def accounts(
+        self, ids: Sequence[str], *, policy: CreditSettings, as_of: date
+    ) -> list[CreditAccount]:
+        """The credit accounts of the customers of ``ids`` that exist, in that order, their
+        stored profiles locked until the transaction ends."""
+        customers = await self.customers(ids)
+        stored = await self.profiles(ids, lock=True)
+        return [
+            CreditAccount(customers[i], stored.get(i), policy=policy, as_of=as_of)
+            for i in ids
+            if i in customers
+        ]
+
+    async def save(self, accounts: Sequence[CreditAccount]) -> None:
+        """Write the accounts (new profiles inserted, the others updated under their
+        version), their history entries, and hand their events to the unit of work."""
+        await self.insert_profiles([a.profile for a in accounts if a.stored_version is None])
+        await self.update_profiles(
+            [(a.stored_version, a.profile) for a in accounts if a.stored_version is not None]
+        )
+        await self.insert_history([h for a in accounts for h in a.history])
+        for account in accounts:
+            account.history = []
+            account.stored_version = account.profile["version"]
+            for event in account.collect_events():
+                self._emit(event.data, subject=event.subject, dealerid=event.dealerid)
 
     # --- reads ----------------------------------------------------------------------
 

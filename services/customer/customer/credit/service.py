@@ -1,10 +1,11 @@
 """Use cases of credit analysis and credit control (客户信用分析 / 资信控制).
 
-Every path goes through :func:`_refresh`: load the profiles and ledger facts of a set of
-customers, apply the edit (limit, terms, override, a refused order), recompute the
-receivables, the scorecard and the hold, then write profiles, history and
-``customer.credit_changed`` events with set-based statements. Nothing here commits but
-``uow.commit()``; :func:`refresh_credit` runs inside a caller's transaction (the ledger).
+Each loads the customer's :class:`~customer.credit.account.CreditAccount` from
+``uow.credit``, calls its verbs (set terms, override, refuse an order) and
+``evaluate`` -- which recomputes receivables, scorecard and hold and records
+``customer.credit_changed`` -- then saves it and commits. :func:`refresh_credit` does the
+same for many customers inside a caller's transaction (a ledger write, a merge). Unit
+tests: ``tests/customer/unit/test_credit_use_cases.py``.
 """
 
 from __future__ import annotations
@@ -13,44 +14,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from customer.credit.account import CreditAccount, LedgerFacts, profile_etag
 from customer.credit.config import CreditSettings
-from customer.credit.domain import (
-    CreditFacts,
-    Rating,
-    age_receivables,
-    hold_state,
-    score_credit,
-)
+from customer.credit.domain import Rating
 from customer.credit.models import CreditHistory
-from customer.credit.repository import CreditRepository, CustomerInfo, LedgerFacts
-from customer.repository import CustomerRepository
 from kefu_shared.auth import Principal
-from kefu_shared.contracts.customer import CustomerCreditChanged
 from kefu_shared.db import utcnow
-from kefu_shared.errors import BusinessRuleViolation, InvalidInput
-from kefu_shared.http.etag import check_if_match
-from kefu_shared.uow import UnitOfWork
+from kefu_shared.errors import InvalidInput
 from kefu_shared.visibility import dealer_scope
 
-CENT = Decimal("0.01")
-SYSTEM = "system"
-# Fields whose change is a new version of the profile (and a new ETag).
-_VERSIONED = (
-    "score", "computed_rating", "override_rating", "rating", "credit_limit",
-    "payment_terms_days", "collateral_amount", "outstanding", "overdue_amount",
-    "max_overdue_days", "revenue_12m", "on_hold", "hold_code", "hold_reason",
-    "blocked_amount", "override_reason", "override_by",
-)  # fmt: skip
+if TYPE_CHECKING:
+    from customer.uow import CustomerUnitOfWork
+
+etag = profile_etag
 
 
 def today() -> date:
     return utcnow().date()
-
-
-def etag(profile: dict[str, Any]) -> str:
-    return f'"credit-{profile["customer_id"]}.{profile["version"]}"'
 
 
 @dataclass
@@ -60,297 +42,135 @@ class RefreshOutcome:
     held: int = 0
     released: int = 0
 
-
-def _new_profile(customer_id: str, policy: CreditSettings, as_of: date) -> dict[str, Any]:
-    now = utcnow()
-    return {
-        "customer_id": customer_id,
-        "version": 0,
-        "score": 0,
-        "computed_rating": "C",
-        "override_rating": None,
-        "rating": "C",
-        "factors": {},
-        "credit_limit": policy.default_credit_limit,
-        "payment_terms_days": policy.default_payment_terms_days,
-        "collateral_amount": Decimal(0),
-        "outstanding": Decimal(0),
-        "overdue_amount": Decimal(0),
-        "max_overdue_days": 0,
-        "revenue_12m": Decimal(0),
-        "on_hold": False,
-        "hold_code": None,
-        "hold_reason": None,
-        "hold_since": None,
-        "blocked_amount": None,
-        "override_reason": None,
-        "override_by": None,
-        "override_at": None,
-        "as_of": as_of,
-        "calculated_at": now,
-        "updated_at": now,
-        "updated_by": None,
-    }
+    def count(self, account: CreditAccount, changes: list[str], *, was_on_hold: bool) -> None:
+        self.profiles[account.id] = account.profile
+        if changes:
+            self.changed += 1
+            self.held += "hold" in changes and not was_on_hold
+            self.released += "release" in changes
 
 
-def _compute(
-    current: dict[str, Any],
-    info: CustomerInfo,
-    facts: LedgerFacts,
-    *,
-    as_of: date,
-    policy: CreditSettings,
-) -> dict[str, Any]:
-    """The profile recomputed from the ledger and the customer's profile (pure)."""
-    rec = age_receivables(facts.open_invoices, credits=facts.credits, as_of=as_of)
-    outstanding = rec.outstanding.quantize(CENT)
-    overdue = rec.overdue_amount.quantize(CENT)
-    start = info.created_at.date()
-    if facts.first_order is not None and facts.first_order < start:
-        start = facts.first_order
-    limit = current["credit_limit"]
-    card = score_credit(
-        CreditFacts(
-            invoices_settled=facts.invoices_settled,
-            invoices_paid_on_time=facts.invoices_paid_on_time,
-            overdue_invoices=rec.overdue_invoices,
-            outstanding=outstanding,
-            overdue_amount=overdue,
-            max_overdue_days=rec.max_overdue_days,
-            relationship_days=max(0, (as_of - start).days),
-            revenue_12m=facts.revenue_12m,
-            kind=info.kind,
-            size=info.size,
-            registered_capital=info.registered_capital,
-            collateral=current["collateral_amount"] or Decimal(0),
-            credit_limit=limit,
-        ),
-        policy,
-    )
-    blocked = current["blocked_amount"]
-    if blocked is not None and (limit is None or outstanding + blocked <= limit):
-        blocked = None  # the refused order fits now (payment received or limit raised)
-    hold = hold_state(
-        outstanding=outstanding,
-        credit_limit=limit,
-        max_overdue_days=rec.max_overdue_days,
-        blocked_amount=blocked,
-        policy=policy,
-    )
-    hold_since = current["hold_since"] if current["on_hold"] and hold.on_hold else None
-    if hold.on_hold and hold_since is None:
-        hold_since = utcnow()
-    return {
-        **current,
-        "score": card.score,
-        "computed_rating": card.rating,
-        "rating": current["override_rating"] or card.rating,
-        "factors": {
-            **card.as_dict(),
-            "open_invoices": len(facts.open_invoices),
-            "overdue_invoices": rec.overdue_invoices,
-            "invoices_settled": facts.invoices_settled,
-            "invoices_paid_on_time": facts.invoices_paid_on_time,
-        },
-        "outstanding": outstanding,
-        "overdue_amount": overdue,
-        "max_overdue_days": rec.max_overdue_days,
-        "revenue_12m": facts.revenue_12m.quantize(CENT),
-        "on_hold": hold.on_hold,
-        "hold_code": hold.code,
-        "hold_reason": hold.reason,
-        "hold_since": hold_since,
-        "blocked_amount": blocked,
-        "as_of": as_of,
-        "calculated_at": utcnow(),
-    }
-
-
-def _changes(old: dict[str, Any] | None, new: dict[str, Any], edits: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    if "override_rating" in edits:
-        out.append("override" if edits["override_rating"] else "override_cleared")
-    elif old is None or old["rating"] != new["rating"]:
-        out.append("rating")
-    for key, name in (("credit_limit", "limit"), ("payment_terms_days", "terms")):
-        if (old is not None and old[key] != new[key]) or (old is None and key in edits):
-            out.append(name)
-    was_on_hold = bool(old and old["on_hold"])
-    if new["on_hold"] and (not was_on_hold or old is None or old["hold_code"] != new["hold_code"]):
-        out.append("hold")
-    elif was_on_hold and not new["on_hold"]:
-        out.append("release")
-    return out
-
-
-async def _refresh(
-    uow: UnitOfWork,
-    ids: Sequence[str],
+async def _evaluate(
+    uow: CustomerUnitOfWork,
+    accounts: Sequence[CreditAccount],
     *,
     as_of: date,
     actor: str,
     reason: str,
     policy: CreditSettings,
-    edits: dict[str, Any] | None = None,
-    if_match: str | None = None,
-    require_if_match: bool = False,
+    outcome: RefreshOutcome | None = None,
 ) -> RefreshOutcome:
-    """Recompute, then write what changed: profiles, history and events (no commit)."""
-    repo = CreditRepository(uow.session)
-    ids = list(dict.fromkeys(ids))
-    customers = await repo.customers(ids)
-    existing = await repo.profiles(ids, lock=True)
-    facts = await repo.ledger_facts(ids, as_of=as_of)
-    edits = edits or {}
-    now = utcnow()
-    outcome = RefreshOutcome()
-    inserts: list[dict[str, Any]] = []
-    updates: list[tuple[int, dict[str, Any]]] = []
-    history: list[dict[str, Any]] = []
-    for cid in ids:
-        info = customers.get(cid)
-        if info is None:
-            continue
-        old = existing.get(cid)
-        current = dict(old) if old else _new_profile(cid, policy, as_of)
-        if require_if_match or if_match:
-            check_if_match(if_match, etag(current))
-        current.update(edits)
-        new = _compute(current, info, facts.get(cid) or LedgerFacts([]), as_of=as_of, policy=policy)
-        changes = _changes(old, new, edits)
-        if old is None or any(old[k] != new[k] for k in _VERSIONED):
-            new["version"] = (old["version"] if old else 0) + 1
-            new["updated_at"] = now
-            new["updated_by"] = actor
-        if old is None:
-            inserts.append(new)
-        else:
-            updates.append((old["version"], new))
-        outcome.profiles[cid] = new
-        if not changes:
-            continue
-        outcome.changed += 1
-        outcome.held += "hold" in changes and not (old and old["on_hold"])
-        outcome.released += "release" in changes
-        for change in changes:
-            text = reason
-            if change == "hold":
-                text = f"{new['hold_reason']} ({reason})"
-            history.append(
-                {
-                    "customer_id": cid,
-                    "at": now,
-                    "actor": actor,
-                    "change": change,
-                    "previous_rating": old["rating"] if old else None,
-                    "rating": new["rating"],
-                    "score": new["score"],
-                    "previous_limit": old["credit_limit"] if old else None,
-                    "credit_limit": new["credit_limit"],
-                    "payment_terms_days": new["payment_terms_days"],
-                    "on_hold": new["on_hold"],
-                    "reason": text,
-                }
-            )
-        uow.emit(
-            CustomerCreditChanged(
-                id=cid,
-                rating=new["rating"],
-                previous_rating=old["rating"] if old else None,
-                limit=new["credit_limit"],
-                outstanding=new["outstanding"],
-                overdue_days=new["max_overdue_days"],
-                overdue_amount=new["overdue_amount"],
-                on_hold=new["on_hold"],
-                hold_code=new["hold_code"],
-                hold_reason=new["hold_reason"],
-                reason=reason,
-                dealer_id=info.dealer_id,
-                changes=changes,
-                score=new["score"],
-                payment_terms_days=new["payment_terms_days"],
-            ),
-            subject=cid,
-            dealerid=info.dealer_id,
+    """Evaluate ``accounts`` against their ledger as of ``as_of`` and save them."""
+    outcome = outcome or RefreshOutcome()
+    facts = await uow.credit.ledger_facts([a.id for a in accounts], as_of=as_of)
+    for account in accounts:
+        was_on_hold = bool(account.profile["on_hold"]) and account.stored_version is not None
+        changes = account.evaluate(
+            facts.get(account.id) or LedgerFacts([]),
+            as_of=as_of,
+            policy=policy,
+            actor=actor,
+            reason=reason,
         )
-    await repo.insert_profiles(inserts)
-    await repo.update_profiles(updates)
-    await repo.insert_history(history)
+        outcome.count(account, changes, was_on_hold=was_on_hold)
+    await uow.credit.save(accounts)
     return outcome
 
 
-async def _visible(repo: CreditRepository, customer_id: str, actor: Principal) -> CustomerInfo:
-    await CustomerRepository(repo.session).get_visible(customer_id, actor, with_addresses=False)
-    return (await repo.customers([customer_id]))[customer_id]
+async def _account(
+    uow: CustomerUnitOfWork,
+    customer_id: str,
+    actor: Principal,
+    *,
+    policy: CreditSettings,
+    as_of: date,
+) -> CreditAccount:
+    """The credit account of a customer ``actor`` may see (404 otherwise)."""
+    await uow.customers.get_visible(customer_id, actor, with_addresses=False)
+    (account,) = await uow.credit.accounts([customer_id], policy=policy, as_of=as_of)
+    return account
 
 
-# --- used by the ledger, inside its transaction -------------------------------------
+# --- inside a caller's transaction (ledger writes, merges) ---------------------------
 
 
 async def refresh_credit(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     customer_ids: Sequence[str],
     actor: Principal,
     reason: str,
     policy: CreditSettings,
     as_of: date | None = None,
 ) -> RefreshOutcome:
-    """Recompute the credit of customers whose ledger changed (caller commits)."""
+    """Recompute the credit of customers whose ledger changed (the caller commits)."""
     as_of = as_of or today()
     outcome = RefreshOutcome()
     ids = list(dict.fromkeys(customer_ids))
     for i in range(0, len(ids), policy.recalc_batch_size):
-        part = await _refresh(
+        accounts = await uow.credit.accounts(
+            ids[i : i + policy.recalc_batch_size], policy=policy, as_of=as_of
+        )
+        await _evaluate(
             uow,
-            ids[i : i + policy.recalc_batch_size],
+            accounts,
             as_of=as_of,
             actor=actor.user_id,
             reason=reason,
             policy=policy,
+            outcome=outcome,
         )
-        outcome.changed += part.changed
-        outcome.held += part.held
-        outcome.released += part.released
-        outcome.profiles.update(part.profiles)
     return outcome
 
 
 async def payment_terms(
-    *, uow: UnitOfWork, customer_ids: Sequence[str], policy: CreditSettings
+    *, uow: CustomerUnitOfWork, customer_ids: Sequence[str], policy: CreditSettings
 ) -> dict[str, int]:
     """Payment terms (days) per customer: its profile's, else the default."""
-    known = await CreditRepository(uow.session).payment_terms(list(customer_ids))
+    known = await uow.credit.payment_terms(list(customer_ids))
     return {cid: known.get(cid, policy.default_payment_terms_days) for cid in customer_ids}
+
+
+@dataclass(frozen=True)
+class CreditControl:
+    """What the ledger asks of credit control (``customer.ledger.service.CreditFollowUp``):
+    the payment terms that set due dates, and a new evaluation after every ledger write."""
+
+    policy: CreditSettings
+
+    async def payment_terms(
+        self, uow: CustomerUnitOfWork, customer_ids: Sequence[str]
+    ) -> dict[str, int]:
+        return await payment_terms(uow=uow, customer_ids=customer_ids, policy=self.policy)
+
+    async def ledger_changed(
+        self, uow: CustomerUnitOfWork, customer_ids: Sequence[str], *, actor: Principal, reason: str
+    ) -> None:
+        await refresh_credit(
+            uow=uow, customer_ids=customer_ids, actor=actor, reason=reason, policy=self.policy
+        )
 
 
 # --- use cases ----------------------------------------------------------------------
 
 
 async def get_profile(
-    *, uow: UnitOfWork, customer_id: str, actor: Principal, policy: CreditSettings
+    *, uow: CustomerUnitOfWork, customer_id: str, actor: Principal, policy: CreditSettings
 ) -> dict[str, Any]:
-    """The stored profile; for a customer never assessed, a computed one (version 0)."""
+    """The stored profile; for a customer never assessed, a computed one (version 0,
+    nothing written)."""
     async with uow:
-        repo = CreditRepository(uow.session)
-        info = await _visible(repo, customer_id, actor)
-        stored = (await repo.profiles([customer_id])).get(customer_id)
-        if stored is not None:
-            return stored
         as_of = today()
-        facts = (await repo.ledger_facts([customer_id], as_of=as_of)).get(customer_id)
-        return _compute(
-            _new_profile(customer_id, policy, as_of),
-            info,
-            facts or LedgerFacts([]),
-            as_of=as_of,
-            policy=policy,
-        )
+        account = await _account(uow, customer_id, actor, policy=policy, as_of=as_of)
+        if account.stored_version is not None:
+            return account.profile
+        facts = (await uow.credit.ledger_facts([customer_id], as_of=as_of)).get(customer_id)
+        return account.preview(facts or LedgerFacts([]), as_of=as_of, policy=policy)
 
 
 async def set_terms(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     customer_id: str,
     changes: dict[str, Any],
     reason: str,
@@ -370,25 +190,19 @@ async def set_terms(
             ],
         )
     async with uow:
-        await _visible(CreditRepository(uow.session), customer_id, actor)
-        out = await _refresh(
-            uow,
-            [customer_id],
-            as_of=today(),
-            actor=actor.user_id,
-            reason=reason,
-            policy=policy,
-            edits=changes,
-            if_match=if_match,
-            require_if_match=True,
+        account = await _account(uow, customer_id, actor, policy=policy, as_of=today())
+        account.check_version(if_match, required=True)
+        account.set_terms(changes)
+        await _evaluate(
+            uow, [account], as_of=today(), actor=actor.user_id, reason=reason, policy=policy
         )
         await uow.commit()
-        return out.profiles[customer_id]
+        return account.profile
 
 
 async def override_rating(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     customer_id: str,
     rating: Rating,
     reason: str,
@@ -398,29 +212,19 @@ async def override_rating(
 ) -> dict[str, Any]:
     """A credit manager's rating in place of the scorecard's, with a reason."""
     async with uow:
-        await _visible(CreditRepository(uow.session), customer_id, actor)
-        out = await _refresh(
-            uow,
-            [customer_id],
-            as_of=today(),
-            actor=actor.user_id,
-            reason=reason,
-            policy=policy,
-            edits={
-                "override_rating": rating,
-                "override_reason": reason,
-                "override_by": actor.user_id,
-                "override_at": utcnow(),
-            },
-            if_match=if_match,
+        account = await _account(uow, customer_id, actor, policy=policy, as_of=today())
+        account.check_version(if_match, required=False)
+        account.override(rating, reason=reason, by=actor.user_id)
+        await _evaluate(
+            uow, [account], as_of=today(), actor=actor.user_id, reason=reason, policy=policy
         )
         await uow.commit()
-        return out.profiles[customer_id]
+        return account.profile
 
 
 async def clear_override(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     customer_id: str,
     reason: str,
     if_match: str | None,
@@ -429,50 +233,32 @@ async def clear_override(
 ) -> dict[str, Any]:
     """Back to the scorecard's rating."""
     async with uow:
-        repo = CreditRepository(uow.session)
-        await _visible(repo, customer_id, actor)
-        stored = (await repo.profiles([customer_id])).get(customer_id)
-        if stored is None or stored["override_rating"] is None:
-            raise BusinessRuleViolation("the rating of this customer is not overridden")
-        out = await _refresh(
-            uow,
-            [customer_id],
-            as_of=today(),
-            actor=actor.user_id,
-            reason=reason,
-            policy=policy,
-            edits={
-                "override_rating": None,
-                "override_reason": None,
-                "override_by": None,
-                "override_at": None,
-            },
-            if_match=if_match,
+        account = await _account(uow, customer_id, actor, policy=policy, as_of=today())
+        account.clear_override()
+        account.check_version(if_match, required=False)
+        await _evaluate(
+            uow, [account], as_of=today(), actor=actor.user_id, reason=reason, policy=policy
         )
         await uow.commit()
-        return out.profiles[customer_id]
+        return account.profile
 
 
 async def recalculate_customer(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     customer_id: str,
     as_of: date | None,
     actor: Principal,
     policy: CreditSettings,
 ) -> dict[str, Any]:
+    as_of = as_of or today()
     async with uow:
-        await _visible(CreditRepository(uow.session), customer_id, actor)
-        out = await _refresh(
-            uow,
-            [customer_id],
-            as_of=as_of or today(),
-            actor=actor.user_id,
-            reason="recalculation",
-            policy=policy,
+        account = await _account(uow, customer_id, actor, policy=policy, as_of=as_of)
+        await _evaluate(
+            uow, [account], as_of=as_of, actor=actor.user_id, reason="recalculation", policy=policy
         )
         await uow.commit()
-        return out.profiles[customer_id]
+        return account.profile
 
 
 @dataclass(frozen=True)
@@ -487,30 +273,37 @@ class RecalculationSummary:
 
 
 async def recalculate_all(
-    *, uow: UnitOfWork, as_of: date | None, actor: Principal, policy: CreditSettings
+    *, uow: CustomerUnitOfWork, as_of: date | None, actor: Principal, policy: CreditSettings
 ) -> RecalculationSummary:
     """Every customer, in batches of ``policy.recalc_batch_size``, one commit per batch
     (idempotent: a run that stops half way is completed by the next one)."""
     as_of = as_of or today()
     started = utcnow()
-    total = changed = held = released = 0
+    total = 0
+    outcome = RefreshOutcome()
     async with uow:
-        repo = CreditRepository(uow.session)
         after: str | None = None
         while True:
-            ids = await repo.customer_ids_after(after, policy.recalc_batch_size)
+            ids = await uow.credit.customer_ids_after(after, policy.recalc_batch_size)
             if not ids:
                 break
-            out = await _refresh(
-                uow, ids, as_of=as_of, actor=actor.user_id, reason="recalculation", policy=policy
+            accounts = await uow.credit.accounts(ids, policy=policy, as_of=as_of)
+            await _evaluate(
+                uow,
+                accounts,
+                as_of=as_of,
+                actor=actor.user_id,
+                reason="recalculation",
+                policy=policy,
+                outcome=outcome,
             )
+            outcome.profiles.clear()  # only the counts are kept across batches
             await uow.commit()
             total += len(ids)
-            changed += out.changed
-            held += out.held
-            released += out.released
             after = ids[-1]
-    return RecalculationSummary(as_of, total, changed, held, released, started, utcnow())
+    return RecalculationSummary(
+        as_of, total, outcome.changed, outcome.held, outcome.released, started, utcnow()
+    )
 
 
 @dataclass(frozen=True)
@@ -526,7 +319,7 @@ class CreditDecision:
 
 async def check_credit(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     customer_id: str,
     amount: Decimal,
     purpose: str,
@@ -538,12 +331,13 @@ async def check_credit(
     limit, the answer is no and the customer goes on credit hold (资信控制)."""
     as_of = as_of or today()
     async with uow:
-        await _visible(CreditRepository(uow.session), customer_id, actor)
-        out = await _refresh(
-            uow, [customer_id], as_of=as_of, actor=actor.user_id, reason="credit check",
-            policy=policy,
-        )  # fmt: skip
-        profile = out.profiles[customer_id]
+        account = await _account(uow, customer_id, actor, policy=policy, as_of=as_of)
+        facts = (await uow.credit.ledger_facts([customer_id], as_of=as_of)).get(customer_id)
+        facts = facts or LedgerFacts([])
+        account.evaluate(
+            facts, as_of=as_of, policy=policy, actor=actor.user_id, reason="credit check"
+        )
+        profile = account.profile
         limit: Decimal | None = profile["credit_limit"]
         outstanding: Decimal = profile["outstanding"]
         available = None if limit is None else max(limit - outstanding, Decimal(0))
@@ -555,27 +349,26 @@ async def check_credit(
                 f"{purpose} of {amount:.2f} on top of outstanding {outstanding:.2f} "
                 f"exceeds the limit {limit:.2f}"
             )
-            out = await _refresh(
-                uow,
-                [customer_id],
+            account.refuse(amount)
+            account.evaluate(
+                facts,
                 as_of=as_of,
+                policy=policy,
                 actor=actor.user_id,
                 reason=f"credit check refused {purpose} of {amount:.2f}",
-                policy=policy,
-                edits={"blocked_amount": amount},
             )
-            profile = out.profiles[customer_id]
         elif limit is None:
             allowed, why = True, "no credit limit assigned; only the overdue rule applies"
         else:
             allowed, why = True, f"within the limit ({available:.2f} available)"
+        await uow.credit.save([account])
         await uow.commit()
-        return CreditDecision(allowed, why, amount, outstanding, limit, available, profile)
+        return CreditDecision(allowed, why, amount, outstanding, limit, available, account.profile)
 
 
 async def rating_history(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     customer_id: str,
     change: str | None,
     cursor: str | None,
@@ -583,16 +376,15 @@ async def rating_history(
     actor: Principal,
 ) -> tuple[list[CreditHistory], str | None]:
     async with uow:
-        repo = CreditRepository(uow.session)
-        await _visible(repo, customer_id, actor)
-        return await repo.history(
+        await uow.customers.get_visible(customer_id, actor, with_addresses=False)
+        return await uow.credit.history(
             customer_id=customer_id, change=change, cursor=cursor, limit=limit
         )
 
 
 async def list_holds(
     *,
-    uow: UnitOfWork,
+    uow: CustomerUnitOfWork,
     dealer_id: str | None,
     hold_code: str | None,
     rating: str | None,
@@ -600,9 +392,9 @@ async def list_holds(
     limit: int,
     actor: Principal,
 ) -> tuple[list[Any], str | None]:
-    """Customers on credit hold, longest held... newest first; a dealer sees its own."""
+    """Customers on credit hold, newest hold first; a dealer sees its own."""
     async with uow:
-        return await CreditRepository(uow.session).holds(
+        return await uow.credit.holds(
             dealer_id=dealer_scope(actor, dealer_id),
             hold_code=hold_code,
             rating=rating,

@@ -2,7 +2,9 @@
 
 Columns are documented in ``services/customer/docs/ledger-import.md``. Parsing turns each
 data row into the same dictionaries the JSON import takes; row errors found here carry
-the CSV column name and the row number (1 = first data row; ``line`` counts the header).
+the CSV column name, the data row (1 = first data row; blank lines are skipped and not
+counted) and the physical line the row starts on (1 = the header; a quoted field with a
+line break makes a row span several lines).
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ PAYMENT_FIELD_TO_COLUMN = {"paid_on": "date"}
 @dataclass
 class ParsedRow:
     section: str  # "orders" | "payments"
-    row: int
+    row: int  # data row, blank lines not counted
     values: dict[str, Any]
+    line: int = 0  # physical line the row starts on
 
 
 @dataclass
@@ -46,8 +49,8 @@ def decode(body: bytes) -> str:
         return body.decode("gb18030")
 
 
-def _error(row: int, column: str, message: str) -> dict[str, Any]:
-    return {"row": row, "line": row + 1, "field": column, "message": message}
+def _error(row: int, line: int, column: str, message: str) -> dict[str, Any]:
+    return {"row": row, "line": line, "field": column, "message": message}
 
 
 def parse(text: str, *, max_rows: int) -> ParsedFeed:
@@ -71,33 +74,40 @@ def parse(text: str, *, max_rows: int) -> ParsedFeed:
             out.errors.append({"row": 0, "line": 1, "field": col, "message": problem})
     if out.errors:
         return out
+    n = 0  # data rows so far
+    line = reader.line_num + 1  # where the next row starts
     try:
-        for n, cells in enumerate(reader, start=1):
-            if n > max_rows:
-                out.errors.append(_error(n, "file", f"more than {max_rows} rows"))
-                break
+        for cells in reader:
+            start, line = line, reader.line_num + 1
             if not any(c.strip() for c in cells):
                 continue  # blank line
+            n += 1
+            if n > max_rows:
+                out.errors.append(_error(n, start, "file", f"more than {max_rows} rows"))
+                break
             if len(cells) != len(header):
                 out.errors.append(
-                    _error(n, "row", f"{len(cells)} fields, the header has {len(header)}")
+                    _error(n, start, "row", f"{len(cells)} fields, the header has {len(header)}")
                 )
                 continue
             raw = {h: c.strip() for h, c in zip(header, cells, strict=True) if c.strip()}
             kind = raw.pop("type", "").lower()
             if kind not in ("order", "payment"):
-                out.errors.append(_error(n, "type", "must be 'order' or 'payment'"))
+                out.errors.append(_error(n, start, "type", "must be 'order' or 'payment'"))
                 continue
             foreign = PAYMENT_ONLY if kind == "order" else ORDER_ONLY
             bad = [c for c in foreign if c in raw]
             for col in bad:
-                out.errors.append(_error(n, col, f"not a column of a {kind} row; leave empty"))
+                out.errors.append(
+                    _error(n, start, col, f"not a column of a {kind} row; leave empty")
+                )
             if bad:
                 continue
             day = raw.pop("date", None)
             if day is not None:
                 raw["order_date" if kind == "order" else "paid_on"] = day
-            out.rows.append(ParsedRow("orders" if kind == "order" else "payments", n, raw))
+            section = "orders" if kind == "order" else "payments"
+            out.rows.append(ParsedRow(section, n, raw, line=start))
     except csv.Error as exc:
-        out.errors.append(_error(reader.line_num - 1, "row", f"malformed CSV: {exc}"))
+        out.errors.append(_error(n + 1, line, "row", f"malformed CSV: {exc}"))
     return out

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from customer.deps import FormatParam, Limit, SettingsDep
-from customer.ledger import service
+from customer.deps import CreditDep, FormatParam, Limit, UowDep
+from customer.ledger import imports, service
 from customer.ledger.schemas import (
     ImportResult,
     OrderCreate,
@@ -20,10 +20,10 @@ from customer.ledger.schemas import (
     PaymentRead,
 )
 from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.db import utcnow
 from kefu_shared.errors import InvalidInput
 from kefu_shared.http.listing import page_or_csv
 from kefu_shared.http.pagination import Page
-from kefu_shared.service import UowDep
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 
@@ -36,8 +36,8 @@ class LedgerImport(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    orders: list[dict[str, Any]] = Field(default_factory=list, max_length=service.MAX_IMPORT_ROWS)
-    payments: list[dict[str, Any]] = Field(default_factory=list, max_length=service.MAX_IMPORT_ROWS)
+    orders: list[dict[str, Any]] = Field(default_factory=list, max_length=imports.MAX_IMPORT_ROWS)
+    payments: list[dict[str, Any]] = Field(default_factory=list, max_length=imports.MAX_IMPORT_ROWS)
 
 
 @router.post(
@@ -54,10 +54,10 @@ async def create_order(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    credit: CreditDep,
 ) -> OrderRead:
     order, created = await service.record_order(
-        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=settings.credit
+        uow=uow, customer_id=customer_id, data=body, actor=principal, credit=credit
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -95,7 +95,7 @@ async def list_orders(
             kind=kind,
             product_line=product_line,
             unpaid=unpaid,
-            overdue_on=(as_of or service.credit.today()) if overdue else None,
+            overdue_on=(as_of or utcnow().date()) if overdue else None,
             cursor=cur,
             limit=n,
         )
@@ -126,10 +126,10 @@ async def create_payment(
     response: Response,
     uow: UowDep,
     principal: CurrentPrincipal,
-    settings: SettingsDep,
+    credit: CreditDep,
 ) -> PaymentRead:
     payment, created = await service.record_payment(
-        uow=uow, customer_id=customer_id, data=body, actor=principal, policy=settings.credit
+        uow=uow, customer_id=customer_id, data=body, actor=principal, credit=credit
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -186,10 +186,10 @@ async def list_payments(
     summary="Bulk import of orders and payments (JSON; all rows or none)",
 )
 async def import_json(
-    body: LedgerImport, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
+    body: LedgerImport, uow: UowDep, principal: CurrentPrincipal, credit: CreditDep
 ) -> ImportResult:
-    return await service.import_ledger(
-        uow=uow, orders=body.orders, payments=body.payments, actor=principal, policy=settings.credit
+    return await imports.import_ledger(
+        uow=uow, orders=body.orders, payments=body.payments, actor=principal, credit=credit
     )
 
 
@@ -201,7 +201,7 @@ async def import_json(
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def import_csv(
-    request: Request, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
+    request: Request, uow: UowDep, principal: CurrentPrincipal, credit: CreditDep
 ) -> ImportResult:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in ("text/csv", "application/csv"):
@@ -210,4 +210,4 @@ async def import_csv(
             errors=[{"field": "Content-Type", "message": "must be text/csv"}],
         )
     body = await request.body()
-    return await service.import_csv(uow=uow, body=body, actor=principal, policy=settings.credit)
+    return await imports.import_csv(uow=uow, body=body, actor=principal, credit=credit)

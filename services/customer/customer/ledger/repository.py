@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy import Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.ledger.models import Order, Payment
@@ -90,6 +91,38 @@ class LedgerRepository:
                 out[values["external_ref"]] = values
         return out
 
+    async def summary(self, customer_id: str, *, today: date) -> dict[str, Any]:
+        """Orders, revenue (all time and the last 365 days), margin, first and last order."""
+        since = today - timedelta(days=365)
+        in_window = Order.order_date >= since
+        row = (
+            await self.session.execute(
+                select(
+                    func.count(Order.id),
+                    func.coalesce(func.sum(Order.net_amount), 0),
+                    func.coalesce(func.sum(case((in_window, Order.net_amount), else_=0)), 0),
+                    func.coalesce(func.sum(case((in_window, Order.net_margin), else_=0)), 0),
+                    func.min(Order.order_date),
+                    func.max(Order.order_date),
+                ).where(Order.customer_id == customer_id)
+            )
+        ).one()
+        return {
+            "orders": int(row[0]),
+            "revenue_total": Decimal(row[1]),
+            "revenue_12m": Decimal(row[2]),
+            "margin_12m": Decimal(row[3]),
+            "first_order": row[4],
+            "last_order": row[5],
+        }
+
+    async def move_customers(self, from_ids: Sequence[str], to_id: str) -> None:
+        """Every order and payment of ``from_ids`` now belongs to ``to_id`` (a merge)."""
+        for model in (Order, Payment):
+            await self.session.execute(
+                update(model).where(model.customer_id.in_(list(from_ids))).values(customer_id=to_id)
+            )
+
     async def insert_orders(self, rows: list[dict[str, Any]]) -> None:
         # Core executemany ("insertmanyvalues"): no ORM objects, one round trip per batch.
         if rows:
@@ -98,6 +131,11 @@ class LedgerRepository:
     async def insert_payments(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.session.execute(insert(Payment.__table__), rows)
+
+    async def add(self, entry: Order | Payment) -> None:
+        """Store one entry now (its id is known afterwards)."""
+        self.session.add(entry)
+        await self.session.flush()
 
     async def order_by_ref(self, external_ref: str) -> Order | None:
         stmt = select(Order).where(Order.external_ref == external_ref)

@@ -1,0 +1,127 @@
+"""HTTP routes of a customer's contact log (客户接触记录), lifecycle history and card
+(客户管理卡)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse
+
+from customer import card, contacts
+from customer.deps import FormatParam, Limit, SettingsDep, UowDep
+from customer.domain import InteractionKind
+from customer.endpoints import WRITERS
+from customer.schemas import HistoryEntryRead, InteractionCreate, InteractionRead
+from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.pagination import Page
+
+router = APIRouter(prefix="/api/v1", tags=["customers"])
+
+
+@router.get(
+    "/customers/{customer_id}/history",
+    response_model=Page[HistoryEntryRead],
+    summary="Lifecycle history: registered, updated (which fields), archived, merged, erased",
+)
+async def customer_history(
+    request: Request,
+    customer_id: str,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    limit: Limit = None,
+    cursor: str | None = None,
+    format_: FormatParam = None,
+) -> Any:
+    async def fetch(cur: str | None, size: int) -> tuple[list[HistoryEntryRead], str | None]:
+        items, next_cursor = await contacts.customer_history(
+            uow=uow, customer_id=customer_id, actor=principal, limit=size, cursor=cur
+        )
+        return [HistoryEntryRead.model_validate(h) for h in items], next_cursor
+
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(HistoryEntryRead.model_fields),
+        filename="customer-history.csv",
+    )
+
+
+@router.post(
+    "/customers/{customer_id}/interactions",
+    response_model=InteractionRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[require_roles(*WRITERS)],
+    summary="Log a contact (客户接触记录): inquiry, sample request, quotation, visit, call…",
+)
+async def record_interaction(
+    customer_id: str, body: InteractionCreate, uow: UowDep, principal: CurrentPrincipal
+) -> InteractionRead:
+    interaction = await contacts.record_interaction(
+        uow=uow, customer_id=customer_id, data=body, actor=principal
+    )
+    return InteractionRead.model_validate(interaction)
+
+
+@router.get(
+    "/customers/{customer_id}/interactions",
+    response_model=Page[InteractionRead],
+    summary="A customer's contacts, newest first; ?format=csv exports them all",
+)
+async def list_interactions(
+    request: Request,
+    customer_id: str,
+    uow: UowDep,
+    principal: CurrentPrincipal,
+    kind: Annotated[list[InteractionKind], Query()] = [],  # noqa: B006
+    limit: Limit = None,
+    cursor: str | None = None,
+    format_: FormatParam = None,
+) -> Any:
+    async def fetch(cur: str | None, size: int) -> tuple[list[InteractionRead], str | None]:
+        rows, next_cursor = await contacts.list_interactions(
+            uow=uow,
+            customer_id=customer_id,
+            actor=principal,
+            kind=list(kind),
+            limit=size,
+            cursor=cur,
+        )
+        return [InteractionRead.model_validate(r) for r in rows], next_cursor
+
+    return await page_or_csv(
+        request,
+        fetch,
+        cursor=cursor,
+        limit=limit,
+        format_=format_,
+        columns=list(InteractionRead.model_fields),
+        filename="interactions.csv",
+    )
+
+
+@router.get("/customers/{customer_id}/card", summary="The customer card (客户管理卡) as JSON")
+async def customer_card(
+    customer_id: str, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
+) -> dict[str, Any]:
+    return await card.customer_card(
+        uow=uow, customer_id=customer_id, actor=principal, settings=settings
+    )
+
+
+@router.get(
+    "/customers/{customer_id}/card.html",
+    response_class=HTMLResponse,
+    summary="The customer card as a printable HTML page",
+)
+async def customer_card_html(
+    customer_id: str, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
+) -> HTMLResponse:
+    document = await card.customer_card(
+        uow=uow, customer_id=customer_id, actor=principal, settings=settings
+    )
+    return HTMLResponse(card.render_card_html(document))

@@ -1,0 +1,34 @@
+"""The customer service's unit of work: one transaction, and the repositories that work in
+it. A use case takes only this (``uow.customers``, ``uow.ledger``, ``uow.credit``...), so
+its unit tests run it against ``tests/customer/unit/fakes.FakeCustomerUnitOfWork``."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from customer.analytics.repository import AnalyticsRepository
+from customer.classification.repository import ClassificationRepository
+from customer.credit.repository import CreditRepository
+from customer.ledger.repository import LedgerRepository
+from customer.repository import CustomerRepository
+from kefu_shared.uow import UnitOfWork
+
+
+class CustomerUnitOfWork(UnitOfWork):
+    customers: CustomerRepository
+    ledger: LedgerRepository
+    credit: CreditRepository
+    analytics: AnalyticsRepository
+    classification: ClassificationRepository
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        session = self.session
+        self.customers = CustomerRepository(session)
+        self.ledger = LedgerRepository(session)
+        # Credit profiles are written set-based, not as ORM objects: the repository hands
+        # the events their aggregates recorded to this unit of work when it saves them.
+        self.credit = CreditRepository(session, emit=self.emit)
+        self.analytics = AnalyticsRepository(session)
+        self.classification = ClassificationRepository(session)
+        return self
