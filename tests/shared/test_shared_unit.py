@@ -140,13 +140,14 @@ def test_cursor_round_trip_and_tampering() -> None:
 
 def test_if_match() -> None:
     check_if_match('"a.1"', '"a.1"')
-    check_if_match('W/"a.1"', '"a.1"')
     check_if_match('"x", "a.1"', '"a.1"')
     check_if_match("*", '"a.1"')
     with pytest.raises(PreconditionRequired):
         check_if_match(None, '"a.1"')
     with pytest.raises(PreconditionFailed):
         check_if_match('"a.0"', '"a.1"')
+    with pytest.raises(PreconditionFailed):  # strong comparison (RFC 9110 §13.1.1)
+        check_if_match('W/"a.1"', '"a.1"')
 
 
 def test_csv_cells_defuse_formulas() -> None:

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import re
+
 from kefu_shared.errors import PreconditionFailed, PreconditionRequired
 
+# One member of an If-Match list: "*" or an entity tag, weak (W/"...") or strong ("...").
+_MEMBER = re.compile(r'\s*(\*|(?:W/)?"[^"]*")\s*(?:,|$)')
 
-def _normalise(tag: str) -> str:
-    tag = tag.strip()
-    return tag[2:] if tag.startswith("W/") else tag
+
+def _members(if_match: str) -> list[str] | None:
+    """The entity tags of an If-Match list, or None when it is not a valid list."""
+    members, pos = [], 0
+    while pos < len(if_match):
+        m = _MEMBER.match(if_match, pos)
+        if m is None:
+            return None
+        members.append(m.group(1))
+        pos = m.end()
+    return members
 
 
 def check_if_match(if_match: str | None, current_etag: str) -> None:
-    """Raise 428 when If-Match is missing and 412 when it names another version."""
+    """Raise 428 when If-Match is missing and 412 when it names another version.
+
+    RFC 9110 §13.1.1: If-Match takes ``*`` or a comma-separated list of entity tags and
+    uses the strong comparison -- a weak tag (``W/"..."``) never matches.
+    """
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(
             "send If-Match with the ETag you read, so a concurrent change is not overwritten",
             errors=[{"field": "If-Match", "message": "required"}],
         )
-    candidates = [_normalise(t) for t in if_match.split(",")]
-    if "*" in candidates or _normalise(current_etag) in candidates:
+    members = _members(if_match.strip()) or []
+    if "*" in members or current_etag in members:
         return
     raise PreconditionFailed(
         "the resource was changed since you read it; read it again and retry",

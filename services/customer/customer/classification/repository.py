@@ -10,8 +10,8 @@ working over all customers at once (nothing is loaded into Python memory):
    account and inserts a ``classification_results`` row only where something changed,
    generating the event id in SQL when the tier or the key-account flag changed.
 3. ``apply_changes``: ``UPDATE customers ... FROM classification_results`` (both dialects).
-4. ``emit_events``: ``INSERT INTO outbox ... SELECT`` building the CloudEvents envelope in SQL
-   (``json_build_object`` on PostgreSQL, ``json_object`` on SQLite).
+4. ``emit_events`` (:mod:`customer.classification.outbox`): ``INSERT INTO outbox ... SELECT``
+   building the CloudEvents envelope in SQL from the ``CustomerClassified`` contract.
 All of it runs in the unit of work's transaction: customers, results, outbox rows and the
 run's figures commit together or not at all.
 """
@@ -26,6 +26,7 @@ from sqlalchemy import Date, Float, Integer, Numeric, String, bindparam, func, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.classification.models import ACTIVE_LOCK, ClassificationResult, ClassificationRun
+from customer.classification.outbox import emit_classified
 from customer.classification.rules import Boundaries, Window
 from kefu_shared.db import UTCDateTime
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
@@ -144,70 +145,6 @@ SET tier = r.tier,
     updated_at = :now
 FROM classification_results r
 WHERE r.run_id = :run_id AND customers.id = r.customer_id
-"""
-
-_OUTBOX_PG = """
-INSERT INTO outbox (event_id, topic, key, type, payload, created_at, attempts)
-SELECT r.event_id, :topic, r.customer_id, :type,
-       json_strip_nulls(json_build_object(
-           'specversion', '1.0',
-           'id', r.event_id,
-           'source', CAST(:source AS text),
-           'type', CAST(:type AS text),
-           'subject', r.customer_id,
-           'time', CAST(:time AS text),
-           'datacontenttype', 'application/json',
-           'dataschema', CAST(:dataschema AS text),
-           'correlationid', CAST(:correlationid AS text),
-           'traceparent', CAST(:traceparent AS text),
-           'dealerid', r.dealer_id,
-           'data', json_build_object(
-               'id', r.customer_id,
-               'previous_tier', r.previous_tier,
-               'tier', r.tier,
-               'run_id', CAST(:run_id AS text),
-               'revenue', CAST(r.revenue AS text),
-               'rank', r.rank,
-               'key_account', r.key_account,
-               'dealer_id', r.dealer_id,
-               'sales_stage', r.sales_stage,
-               'transaction_pattern', r.transaction_pattern,
-               'as_of', CAST(:as_of AS text))))::text,
-       :now, 0
-FROM classification_results r
-WHERE r.run_id = :run_id AND r.event_id IS NOT NULL
-"""
-
-# json_patch (RFC 7396) drops null members, like model_dump_json(exclude_none=True).
-_OUTBOX_SQLITE = """
-INSERT INTO outbox (event_id, topic, key, type, payload, created_at, attempts)
-SELECT r.event_id, :topic, r.customer_id, :type,
-       json_patch(json_object(
-           'specversion', '1.0',
-           'id', r.event_id,
-           'source', :source,
-           'type', :type,
-           'subject', r.customer_id,
-           'time', :time,
-           'datacontenttype', 'application/json',
-           'dataschema', :dataschema,
-           'data', json_patch('{}', json_object(
-               'id', r.customer_id,
-               'previous_tier', r.previous_tier,
-               'tier', r.tier,
-               'run_id', :run_id,
-               'revenue', CASE WHEN r.revenue IS NOT NULL THEN printf('%.2f', r.revenue) END,
-               'rank', r.rank,
-               'key_account', json(CASE WHEN r.key_account THEN 'true' ELSE 'false' END),
-               'dealer_id', r.dealer_id,
-               'sales_stage', r.sales_stage,
-               'transaction_pattern', r.transaction_pattern,
-               'as_of', :as_of))),
-           json_object('correlationid', :correlationid, 'traceparent', :traceparent,
-                       'dealerid', r.dealer_id)),
-       :now, 0
-FROM classification_results r
-WHERE r.run_id = :run_id AND r.event_id IS NOT NULL
 """
 
 # A version-4 UUID from random bytes (SQLite has no uuid function).
@@ -391,49 +328,10 @@ class ClassificationRepository:
         result = await self.session.execute(stmt, {"run_id": run_id, "now": now})
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def emit_events(
-        self,
-        *,
-        run_id: str,
-        as_of: date,
-        now: datetime,
-        topic: str,
-        event_type: str,
-        source: str,
-        dataschema: str,
-        correlationid: str | None,
-        traceparent: str | None,
-    ) -> int:
-        """Write one ``customer.classified`` CloudEvent per staged tier change to the outbox."""
-        stmt = text(_OUTBOX_PG if self.pg else _OUTBOX_SQLITE).bindparams(
-            bindparam("run_id", type_=String),
-            bindparam("topic", type_=String),
-            bindparam("type", type_=String),
-            bindparam("source", type_=String),
-            bindparam("dataschema", type_=String),
-            bindparam("time", type_=String),
-            bindparam("as_of", type_=String),
-            bindparam("correlationid", type_=String),
-            bindparam("traceparent", type_=String),
-            bindparam("now", type_=UTCDateTime()),
-        )
-        result = await self.session.execute(
-            stmt,
-            {
-                "run_id": run_id,
-                "topic": topic,
-                "type": event_type,
-                "source": source,
-                "dataschema": dataschema,
-                # RFC 3339 in UTC, as CloudEvent.time serialises.
-                "time": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "as_of": as_of.isoformat(),
-                "correlationid": correlationid,
-                "traceparent": traceparent,
-                "now": now,
-            },
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    async def emit_events(self, **params: Any) -> int:
+        """Write one ``customer.classified`` CloudEvent per staged tier change to the outbox
+        (:func:`customer.classification.outbox.emit_classified`)."""
+        return await emit_classified(self.session, dialect=self.dialect, **params)
 
     async def class_counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Customers per tier and per transaction pattern after the run (one scan)."""

@@ -51,7 +51,6 @@ from customer.classification.rules import Window, boundaries, parameter_errors
 from customer.classification.schemas import RunCreate
 from kefu_shared.auth import Principal
 from kefu_shared.context import current_correlation_id, traceparent_var
-from kefu_shared.contracts.customer import CustomerClassified
 from kefu_shared.db import utcnow
 from kefu_shared.errors import Conflict, InvalidInput, NotFound
 from kefu_shared.logging import get_logger
@@ -221,10 +220,7 @@ async def _classify(
             run_id=run.id,
             as_of=run.as_of,
             now=now,
-            topic=CustomerClassified.topic,
-            event_type=CustomerClassified.event_type,
             source="/services/customer",
-            dataschema=CustomerClassified.dataschema(),
             correlationid=current_correlation_id(),
             traceparent=traceparent_var.get(),
         )
