@@ -3,18 +3,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse
 
 from customer import card, contacts
-from customer.deps import FormatParam, Limit, SettingsDep, UowDep
+from customer.deps import SettingsDep, UowDep
 from customer.domain import InteractionKind
 from customer.endpoints import WRITERS
 from customer.schemas import HistoryEntryRead, InteractionCreate, InteractionRead
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
@@ -26,27 +27,14 @@ router = APIRouter(prefix="/api/v1", tags=["customers"])
     summary="Lifecycle history: registered, updated (which fields), archived, merged, erased",
 )
 async def customer_history(
-    request: Request,
     customer_id: str,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
-    limit: Limit = None,
-    cursor: str | None = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[HistoryEntryRead], str | None]:
-        items, next_cursor = await contacts.customer_history(
-            uow=uow, customer_id=customer_id, actor=principal, limit=size, cursor=cur
-        )
-        return [HistoryEntryRead.model_validate(h) for h in items], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(HistoryEntryRead.model_fields),
+    return await listing.answer(
+        partial(contacts.customer_history, uow=uow, customer_id=customer_id, actor=principal),
+        read=HistoryEntryRead,
         filename="customer-history.csv",
     )
 
@@ -73,33 +61,21 @@ async def record_interaction(
     summary="A customer's contacts, newest first; ?format=csv exports them all",
 )
 async def list_interactions(
-    request: Request,
     customer_id: str,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     kind: Annotated[list[InteractionKind], Query()] = [],  # noqa: B006
-    limit: Limit = None,
-    cursor: str | None = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[InteractionRead], str | None]:
-        rows, next_cursor = await contacts.list_interactions(
+    return await listing.answer(
+        partial(
+            contacts.list_interactions,
             uow=uow,
             customer_id=customer_id,
             actor=principal,
             kind=list(kind),
-            limit=size,
-            cursor=cur,
-        )
-        return [InteractionRead.model_validate(r) for r in rows], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(InteractionRead.model_fields),
+        ),
+        read=InteractionRead,
         filename="interactions.csv",
     )
 

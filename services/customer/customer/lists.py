@@ -58,13 +58,13 @@ async def grade_classification(
 
 
 async def duplicate_groups(
-    *, uow: CustomerUnitOfWork, actor: Principal, limit: int, after: str | None
+    *, uow: CustomerUnitOfWork, actor: Principal, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Groups of likely duplicates (same phone, or same name in the same city)."""
     dealer = dealer_scope(actor)
     async with uow:
         groups = await uow.customers.duplicate_groups(
-            dealer_id=dealer, limit=limit, offset_key=after
+            dealer_id=dealer, limit=limit, offset_key=cursor
         )
         next_key = groups[limit - 1]["key"] if len(groups) > limit else None
         out = []

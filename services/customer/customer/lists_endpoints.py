@@ -4,12 +4,13 @@ filters, the address and grade classifications, likely duplicates."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from customer import lists
-from customer.deps import FormatParam, Limit, UowDep
+from customer.deps import FormatParam, UowDep
 from customer.domain import (
     AreaClass,
     BusinessType,
@@ -25,7 +26,7 @@ from customer.domain import (
 from customer.repository import SORTS, CustomerFilter
 from customer.schemas import EXPORT_COLUMNS, CustomerRead, DuplicateGroup
 from kefu_shared.auth import CurrentPrincipal
-from kefu_shared.http.listing import document_or_csv, page_or_csv
+from kefu_shared.http.listing import ListRequestDep, document_or_csv
 from kefu_shared.http.pagination import Page
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
@@ -99,29 +100,17 @@ FilterDep = Annotated[CustomerFilter, Depends(customer_filter)]
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def list_customers(
-    request: Request,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     flt: FilterDep,
     sort: SortKey = "name",
-    limit: Limit = None,
-    cursor: str | None = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[CustomerRead], str | None]:
-        items, next_cursor = await lists.list_customers(
-            uow=uow, flt=flt, actor=principal, sort=sort, limit=size, cursor=cur
-        )
-        return [CustomerRead.model_validate(c) for c in items], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=EXPORT_COLUMNS,
+    return await listing.answer(
+        partial(lists.list_customers, uow=uow, flt=flt, actor=principal, sort=sort),
+        read=CustomerRead,
         filename="customers.csv",
+        columns=EXPORT_COLUMNS,
     )
 
 
@@ -179,24 +168,13 @@ async def grade_classification(
     summary="Likely duplicates: same phone, or same name in the same city",
 )
 async def duplicates(
-    request: Request,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
-    limit: Limit = None,
-    cursor: str | None = None,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[DuplicateGroup], str | None]:
-        groups, next_key = await lists.duplicate_groups(
-            uow=uow, actor=principal, limit=size, after=cur
-        )
-        return [DuplicateGroup.model_validate(g) for g in groups], next_key
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_="json",
-        columns=list(DuplicateGroup.model_fields),
+    return await listing.answer(
+        partial(lists.duplicate_groups, uow=uow, actor=principal),
+        read=DuplicateGroup,
         filename="duplicates.csv",
+        columns=["reason", "value", "count"],
     )

@@ -1,37 +1,42 @@
 """Every list endpoint answers the same way: one page of the shared :class:`Page` as JSON,
 or -- with ``?format=csv`` (or ``Accept: text/csv``) -- the same query streamed as CSV.
 
-A route gives one ``fetch(cursor, limit)`` that returns ``(items, next_cursor)`` (the use
-case it calls, items already shaped as the route's read model) and lets
-:func:`page_or_csv` do the rest::
+A route takes :data:`ListRequestDep` (the ``cursor``, ``limit`` and ``format`` parameters)
+and hands it the use case that reads one page, its arguments bound::
 
-    async def fetch(cursor: str | None, limit: int) -> tuple[list[ThingRead], str | None]:
-        rows, next_cursor = await service.list_things(uow=uow, ..., cursor=cursor, limit=limit)
-        return [ThingRead.model_validate(r) for r in rows], next_cursor
+    async def list_things(uow: UowDep, principal: CurrentPrincipal, listing: ListRequestDep):
+        return await listing.answer(
+            partial(service.list_things, uow=uow, actor=principal),  # (cursor=, limit=)
+            read=ThingRead,
+            filename="things.csv",
+        )
 
-    return await page_or_csv(request, fetch, cursor=cursor, limit=limit, format_=format_,
-                             columns=list(ThingRead.model_fields), filename="things.csv")
-
-The export walks the same keyset pages (``MAX_LIMIT`` rows a query), so nothing loads a
-whole table; its first page is read before the response starts, so a missing parent (404)
-or a bad filter (422) is still answered as a problem document, not a broken stream. A
-report whose every page re-aggregates a large table passes ``export`` instead: the same
-query run once and streamed (a server-side cursor), shaped like the page items.
+The use case returns ``(rows, next_cursor)``; each row is shaped with ``read`` (a model
+read from attributes, or a function). The export walks the same keyset pages
+(``MAX_LIMIT`` rows a query), so nothing loads a whole table; its first page is read
+before the response starts, so a missing parent (404) or a bad filter (422) is still
+answered as a problem document, not a broken stream. A report whose every page
+re-aggregates a large table passes ``export`` instead: the same query run once and
+streamed (a server-side cursor), yielding rows shaped like the page's.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 from kefu_shared.http.csvexport import csv_response, wants_csv
 from kefu_shared.http.pagination import MAX_LIMIT, Page, clamp_limit
 
 T = TypeVar("T")
 Fetch = Callable[[str | None, int], Awaitable[tuple[Sequence[T], str | None]]]
+# A use case reading one page: called with cursor= and limit=.
+PageQuery = Callable[..., Awaitable[tuple[Sequence[Any], str | None]]]
 
 
 async def page_or_csv(
@@ -80,3 +85,58 @@ def document_or_csv(
     if wants_csv(format_, request.headers.get("accept")):
         return csv_response(rows, columns, filename=filename)
     return document
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """The list parameters of a request: ``?cursor=&limit=&format=``."""
+
+    request: Request
+    cursor: str | None
+    limit: int | None
+    format_: str | None
+
+    async def answer(
+        self,
+        query: PageQuery,
+        *,
+        read: type[BaseModel] | Callable[[Any], Any],
+        filename: str,
+        columns: Sequence[str] | None = None,
+        export: Callable[[], AsyncIterator[Any]] | None = None,
+    ) -> Any:
+        """:func:`page_or_csv` over ``query(cursor=, limit=)``, rows shaped by ``read``; the
+        CSV columns are ``read``'s fields unless given."""
+        model = read if isinstance(read, type) and issubclass(read, BaseModel) else None
+        shape: Callable[[Any], Any] = model.model_validate if model is not None else read
+
+        async def fetch(cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+            rows, next_cursor = await query(cursor=cursor, limit=limit)
+            return [shape(r) for r in rows], next_cursor
+
+        if columns is None:
+            if model is None:
+                raise TypeError("give the CSV columns when read is not a model")
+            columns = list(model.model_fields)
+        return await page_or_csv(
+            self.request,
+            fetch,
+            cursor=self.cursor,
+            limit=self.limit,
+            format_=self.format_,
+            columns=columns,
+            filename=filename,
+            export=export,
+        )
+
+
+def list_request(
+    request: Request,
+    cursor: str | None = None,
+    limit: Annotated[int | None, Query(description="page size, 1-200")] = None,
+    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+) -> ListRequest:
+    return ListRequest(request, cursor, limit, format_)
+
+
+ListRequestDep = Annotated[ListRequest, Depends(list_request)]

@@ -4,6 +4,7 @@ streamed CSV), a customer's service profile, and key accounts."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -25,15 +26,15 @@ from customer.analytics.schemas import (
     ParetoView,
     ServiceProfileRead,
 )
-from customer.deps import FormatParam, Limit, SettingsDep, UowDep
+from customer.deps import FormatParam, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.errors import InvalidInput
-from kefu_shared.http.listing import document_or_csv, page_or_csv
+from kefu_shared.http.listing import ListRequest, ListRequestDep, document_or_csv
 from kefu_shared.http.pagination import Page
 from kefu_shared.visibility import dealer_scope
 
 if TYPE_CHECKING:
-    from customer.uow import CustomerUnitOfWork
+    pass
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -104,30 +105,21 @@ KEY_ACCOUNT_COLUMNS = [f for f in KeyAccountRead.model_fields if f != "reasons"]
     summary="Profit contribution per customer (利润贡献分析)",
 )
 async def profit_contribution(
-    request: Request,
     uow: UowDep,
+    listing: ListRequestDep,
     period: PeriodDep,
     filters: FiltersDep,
     sort: ContributionSort = "net_contribution",
     order: Literal["asc", "desc"] = "desc",
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
     descending = order == "desc"
     query = {"period": period, "filters": filters, "sort": sort, "descending": descending}
 
-    async def fetch(cur: str | None, size: int) -> tuple[list[ContributionRead], str | None]:
-        return await service.contribution_page(uow=uow, **query, cursor=cur, limit=size)
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=CONTRIBUTION_COLUMNS,
+    return await listing.answer(
+        partial(service.contribution_page, uow=uow, **query),
+        read=ContributionRead,
         filename="profit-contribution.csv",
+        columns=CONTRIBUTION_COLUMNS,
         export=lambda: service.export_contribution(uow=uow, **query),
     )
 
@@ -195,27 +187,16 @@ async def pareto(
     summary="Customer composition: tier x region class x industry (counts, revenue)",
 )
 async def composition(
-    request: Request,
     uow: UowDep,
+    listing: ListRequestDep,
     period: PeriodDep,
     filters: FiltersDep,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[CompositionRead], str | None]:
-        return await service.composition_page(
-            uow=uow, period=period, filters=filters, cursor=cur, limit=size
-        )
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=COMPOSITION_COLUMNS,
+    return await listing.answer(
+        partial(service.composition_page, uow=uow, period=period, filters=filters),
+        read=CompositionRead,
         filename="composition.csv",
+        columns=COMPOSITION_COLUMNS,
         export=lambda: service.export_composition(uow=uow, period=period, filters=filters),
     )
 
@@ -236,6 +217,16 @@ async def service_profile(
 # --- key accounts (大客户管理) -----------------------------------------------------------
 
 
+async def _key_accounts(listing: ListRequest, *, filename: str, **query: Any) -> Any:
+    """The key-account list and the watch list: one query, two rules."""
+    return await listing.answer(
+        partial(key_accounts.key_accounts_page, **query),
+        read=KeyAccountRead,
+        filename=filename,
+        columns=KEY_ACCOUNT_COLUMNS,
+    )
+
+
 def _windows(as_of: date | None, settings: AnalyticsSettings, months: int | None) -> Windows:
     return Windows(
         as_of=as_of or _today(),
@@ -251,30 +242,24 @@ def _windows(as_of: date | None, settings: AnalyticsSettings, months: int | None
     summary="Key accounts: super + large + manually designated",
 )
 async def list_key_accounts(
-    request: Request,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     filters: FiltersDep,
     settings: SettingsDep,
     manager: Annotated[str | None, Query(max_length=100)] = None,
     as_of: date | None = None,
     sort: Literal["name", "revenue"] = "revenue",
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
-    return await _key_account_listing(
-        request,
-        uow,
-        filters,
-        settings.analytics,
-        _windows(as_of, settings.analytics, None),
+    return await _key_accounts(
+        listing,
+        uow=uow,
+        windows=_windows(as_of, settings.analytics, None),
+        filters=filters,
+        settings=settings.analytics,
         manager=manager,
         watch_only=False,
         sort=sort,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
         filename="key-accounts.csv",
     )
 
@@ -286,74 +271,27 @@ async def list_key_accounts(
     summary="Key accounts with falling revenue or satisfaction, with the reasons",
 )
 async def watch_list(
-    request: Request,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     filters: FiltersDep,
     settings: SettingsDep,
     months: Annotated[int | None, Query(ge=1, le=24)] = None,
     manager: Annotated[str | None, Query(max_length=100)] = None,
     as_of: date | None = None,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
     windows = _windows(as_of, settings.analytics, months)
     effective = settings.analytics.model_copy(update={"watch_months": windows.watch_months})
-    return await _key_account_listing(
-        request,
-        uow,
-        filters,
-        effective,
-        windows,
+    return await _key_accounts(
+        listing,
+        uow=uow,
+        windows=windows,
+        filters=filters,
+        settings=effective,
         manager=manager,
         watch_only=True,
         sort="name",
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
         filename="watch-list.csv",
-    )
-
-
-async def _key_account_listing(
-    request: Request,
-    uow: CustomerUnitOfWork,
-    filters: Filters,
-    settings: AnalyticsSettings,
-    windows: Windows,
-    *,
-    manager: str | None,
-    watch_only: bool,
-    sort: Literal["name", "revenue"],
-    cursor: str | None,
-    limit: int | None,
-    format_: str | None,
-    filename: str,
-) -> Any:
-    """The key-account list and the watch list: one query, two rules."""
-
-    async def fetch(cur: str | None, size: int) -> tuple[list[KeyAccountRead], str | None]:
-        return await key_accounts.key_accounts_page(
-            uow=uow,
-            windows=windows,
-            filters=filters,
-            settings=settings,
-            manager=manager,
-            watch_only=watch_only,
-            sort=sort,
-            cursor=cur,
-            limit=size,
-        )
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=KEY_ACCOUNT_COLUMNS,
-        filename=filename,
     )
 
 

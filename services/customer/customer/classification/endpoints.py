@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from customer.classification import service
 from customer.classification.schemas import ResultRead, RunCreate, RunRead
-from customer.deps import FormatParam, Limit, SettingsDep, UowDep
+from customer.deps import SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
 from kefu_shared.service import RuntimeDep
 
@@ -53,23 +54,12 @@ async def create_run(
     summary="List classification runs, newest first",
 )
 async def list_runs(
-    request: Request,
     uow: UowDep,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
+    listing: ListRequestDep,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[RunRead], str | None]:
-        runs, next_cursor = await service.list_runs(uow=uow, cursor=cur, limit=size)
-        return [RunRead.model_validate(r) for r in runs], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(RunRead.model_fields),
+    return await listing.answer(
+        partial(service.list_runs, uow=uow),
+        read=RunRead,
         filename="classification-runs.csv",
     )
 
@@ -91,25 +81,12 @@ async def read_run(run_id: str, uow: UowDep) -> RunRead:
     summary="The customers a run changed, with the revenue and rank behind each change",
 )
 async def list_run_results(
-    request: Request,
     run_id: str,
     uow: UowDep,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
+    listing: ListRequestDep,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[ResultRead], str | None]:
-        rows, next_cursor = await service.list_results(
-            uow=uow, run_id=run_id, cursor=cur, limit=size
-        )
-        return [ResultRead.model_validate(r) for r in rows], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(ResultRead.model_fields),
+    return await listing.answer(
+        partial(service.list_results, uow=uow, run_id=run_id),
+        read=ResultRead,
         filename=f"classification-{run_id}.csv",
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from customer.credit import service
 from customer.credit.domain import Rating
@@ -23,9 +24,9 @@ from customer.credit.schemas import (
     RecalculateRequest,
     RecalculationRead,
 )
-from customer.deps import FormatParam, IfMatch, Limit, SettingsDep, UowDep
+from customer.deps import IfMatch, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
-from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
 
 router = APIRouter(prefix="/api/v1", tags=["credit"])
@@ -145,33 +146,17 @@ async def clear_override(
     summary="History of rating, limit, terms and hold changes (newest first)",
 )
 async def credit_history(
-    request: Request,
     customer_id: str,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     change: Change | None = None,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[CreditHistoryRead], str | None]:
-        items, next_cursor = await service.rating_history(
-            uow=uow,
-            customer_id=customer_id,
-            change=change,
-            cursor=cur,
-            limit=size,
-            actor=principal,
-        )
-        return [CreditHistoryRead.model_validate(h) for h in items], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(CreditHistoryRead.model_fields),
+    return await listing.answer(
+        partial(
+            service.rating_history, uow=uow, customer_id=customer_id, change=change, actor=principal
+        ),
+        read=CreditHistoryRead,
         filename="credit-history.csv",
     )
 
@@ -250,57 +235,47 @@ async def recalculate_all(
     return RecalculationRead(**asdict(summary))
 
 
+def _hold(row: Any) -> CreditHoldRead:
+    profile, number, name, dealer_id = row
+    return CreditHoldRead(
+        customer_id=profile.customer_id,
+        number=number,
+        name=name,
+        dealer_id=dealer_id,
+        rating=profile.rating,
+        credit_limit=profile.credit_limit,
+        outstanding=profile.outstanding,
+        overdue_amount=profile.overdue_amount,
+        max_overdue_days=profile.max_overdue_days,
+        hold_code=profile.hold_code,
+        hold_reason=profile.hold_reason,
+        hold_since=profile.hold_since,
+    )
+
+
 @router.get(
     "/credit/holds",
     response_model=Page[CreditHoldRead],
     summary="Customers on credit hold (newest hold first)",
 )
 async def list_holds(
-    request: Request,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     dealer_id: str | None = None,
     hold_code: HoldCode | None = None,
     rating: Rating | None = None,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, size: int) -> tuple[list[CreditHoldRead], str | None]:
-        rows, next_cursor = await service.list_holds(
+    return await listing.answer(
+        partial(
+            service.list_holds,
             uow=uow,
             dealer_id=dealer_id,
             hold_code=hold_code,
             rating=rating,
-            cursor=cur,
-            limit=size,
             actor=principal,
-        )
-        items = [
-            CreditHoldRead(
-                customer_id=p.customer_id,
-                number=number,
-                name=name,
-                dealer_id=dealer,
-                rating=p.rating,
-                credit_limit=p.credit_limit,
-                outstanding=p.outstanding,
-                overdue_amount=p.overdue_amount,
-                max_overdue_days=p.max_overdue_days,
-                hold_code=p.hold_code,
-                hold_reason=p.hold_reason,
-                hold_since=p.hold_since,
-            )
-            for p, number, name, dealer in rows
-        ]
-        return items, next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(CreditHoldRead.model_fields),
+        ),
+        read=_hold,
         filename="credit-holds.csv",
+        columns=list(CreditHoldRead.model_fields),
     )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from customer.deps import CreditDep, FormatParam, Limit, UowDep
+from customer.deps import CreditDep, UowDep
 from customer.ledger import imports, service
 from customer.ledger.schemas import (
     ImportResult,
@@ -22,7 +23,7 @@ from customer.ledger.schemas import (
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.db import utcnow
 from kefu_shared.errors import InvalidInput
-from kefu_shared.http.listing import page_or_csv
+from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
@@ -70,9 +71,9 @@ async def create_order(
     summary="A customer's orders, invoices and refunds (newest first)",
 )
 async def list_orders(
-    request: Request,
     customer_id: str,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -81,12 +82,10 @@ async def list_orders(
     unpaid: Annotated[bool, Query(description="invoices without a paid date")] = False,
     overdue: Annotated[bool, Query(description="unpaid invoices due before as_of")] = False,
     as_of: Annotated[date | None, Query(description="default: today")] = None,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, n: int) -> tuple[list[OrderRead], str | None]:
-        items, next_cursor = await service.list_orders(
+    return await listing.answer(
+        partial(
+            service.list_orders,
             uow=uow,
             customer_id=customer_id,
             actor=principal,
@@ -96,18 +95,8 @@ async def list_orders(
             product_line=product_line,
             unpaid=unpaid,
             overdue_on=(as_of or utcnow().date()) if overdue else None,
-            cursor=cur,
-            limit=n,
-        )
-        return [OrderRead.model_validate(o) for o in items], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(OrderRead.model_fields),
+        ),
+        read=OrderRead,
         filename="orders.csv",
     )
 
@@ -142,20 +131,18 @@ async def create_payment(
     summary="A customer's payments (newest first)",
 )
 async def list_payments(
-    request: Request,
     customer_id: str,
     uow: UowDep,
+    listing: ListRequestDep,
     principal: CurrentPrincipal,
     date_from: date | None = None,
     date_to: date | None = None,
     method: PaymentMethod | None = None,
     order_ref: str | None = None,
-    cursor: str | None = None,
-    limit: Limit = None,
-    format_: FormatParam = None,
 ) -> Any:
-    async def fetch(cur: str | None, n: int) -> tuple[list[PaymentRead], str | None]:
-        items, next_cursor = await service.list_payments(
+    return await listing.answer(
+        partial(
+            service.list_payments,
             uow=uow,
             customer_id=customer_id,
             actor=principal,
@@ -163,18 +150,8 @@ async def list_payments(
             date_to=date_to,
             method=method,
             order_ref=order_ref,
-            cursor=cur,
-            limit=n,
-        )
-        return [PaymentRead.model_validate(p) for p in items], next_cursor
-
-    return await page_or_csv(
-        request,
-        fetch,
-        cursor=cursor,
-        limit=limit,
-        format_=format_,
-        columns=list(PaymentRead.model_fields),
+        ),
+        read=PaymentRead,
         filename="payments.csv",
     )
 
