@@ -29,7 +29,9 @@ def customer(uow: FakeCustomerUnitOfWork, *, dealer: str | None = None) -> Custo
     return c
 
 
-def owes(uow: FakeCustomerUnitOfWork, c: Customer, *invoices: tuple[int, str], paid: str = "0") -> None:
+def owes(
+    uow: FakeCustomerUnitOfWork, c: Customer, *invoices: tuple[int, str], paid: str = "0"
+) -> None:
     """Open invoices (days overdue, amount) and payments received, as the ledger says."""
     uow.credit.facts[c.id] = LedgerFacts(
         [OpenInvoice(TODAY - timedelta(days=days), D(amount)) for days, amount in invoices],
@@ -94,7 +96,7 @@ async def test_credit_check_over_the_limit_refuses_and_holds_until_it_fits(
         customer_id=c.id,
         changes={"credit_limit": D(1000)},
         reason="new limit",
-        if_match='"credit-%s.0"' % c.id,
+        if_match=f'"credit-{c.id}.0"',
         actor=MANAGER,
         policy=POLICY,
     )

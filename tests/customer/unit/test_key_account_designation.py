@@ -14,7 +14,9 @@ from tests.customer.unit.fakes import FakeCustomerUnitOfWork
 MANAGER = person("service_manager")
 
 
-def customer(uow: FakeCustomerUnitOfWork, tier: str = "small", dealer: str | None = None) -> Customer:
+def customer(
+    uow: FakeCustomerUnitOfWork, tier: str = "small", dealer: str | None = None
+) -> Customer:
     c = Customer(kind="company", name="Pumps Ltd", number="C1", tier=tier, dealer_id=dealer)
     c.key_account = tier in ("super", "large")
     uow.customers.add(c)

@@ -55,7 +55,10 @@ async def test_register_numbers_customers_and_emits_registered(
         credit_code=CODE,
         phones=["0571-88886666", "0571-1"],
         tags=["pumps"],
-        addresses=[{"province": "浙江省", "city": "杭州市"}, {"province": "江苏省", "city": "苏州市"}],
+        addresses=[
+            {"province": "浙江省", "city": "杭州市"},
+            {"province": "江苏省", "city": "苏州市"},
+        ],
     )
     second = await register(uow, settings, name="Second")
     assert (first.number, second.number) == ("C00000001", "C00000002")
@@ -162,7 +165,9 @@ async def test_another_dealers_customer_is_not_found(
 ) -> None:
     theirs = await register(uow, settings, role="dealer", as_dealer="D2")
     with pytest.raises(NotFound):
-        await service.get_customer(uow=uow, customer_id=theirs.id, actor=person("dealer", dealer_id="D1"))
+        await service.get_customer(
+            uow=uow, customer_id=theirs.id, actor=person("dealer", dealer_id="D1")
+        )
 
 
 # --- merge --------------------------------------------------------------------------------
@@ -171,9 +176,17 @@ async def test_another_dealers_customer_is_not_found(
 async def test_merge_fills_gaps_moves_ledger_and_reevaluates_credit(
     uow: FakeCustomerUnitOfWork, settings: CustomerSettings
 ) -> None:
-    survivor = await register(uow, settings, kind="company", name="Pump Co", phones=["0571-88886661"])
+    survivor = await register(
+        uow, settings, kind="company", name="Pump Co", phones=["0571-88886661"]
+    )
     dup = await register(
-        uow, settings, kind="company", name="Pump Co.", credit_code=CODE, phones=["0571-88886662"], email="a@b.cn"
+        uow,
+        settings,
+        kind="company",
+        name="Pump Co.",
+        credit_code=CODE,
+        phones=["0571-88886662"],
+        email="a@b.cn",
     )
     long_ago = date.today() - timedelta(days=200)
     uow.credit.facts[survivor.id] = LedgerFacts([OpenInvoice(long_ago, Decimal(500))])
@@ -185,7 +198,11 @@ async def test_merge_fills_gaps_moves_ledger_and_reevaluates_credit(
         actor=person("service_manager"),
         settings=settings,
     )
-    assert (merged.credit_code, merged.email, merged.phones) == (CODE, "a@b.cn", ["0571-88886661", "0571-88886662"])
+    assert (merged.credit_code, merged.email, merged.phones) == (
+        CODE,
+        "a@b.cn",
+        ["0571-88886661", "0571-88886662"],
+    )
     assert (dup.status, dup.merged_into, dup.credit_code) == ("merged", survivor.id, None)
     assert uow.ledger.moves == [([dup.id], survivor.id)]
     assert uow.analytics.merges == [(survivor.id, [dup.id])]
