@@ -119,6 +119,22 @@ def test_every_service_has_its_workload_objects_and_nothing_else(overlay: str) -
         assert pod_spec(job)["containers"][0]["args"] == ["migrate"]
 
 
+def test_every_command_line_the_manifests_run_exists(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m <service> <command> --flags` as the containers run it parses (both
+    overlays run the same commands)."""
+    for service, _, container in workloads("prod"):
+        assert container["command"] == ["python", "-m", service]
+        monkeypatch.setattr("sys.argv", [service, container["args"][0], "--help"])
+        with pytest.raises(SystemExit) as exit_:
+            importlib.import_module(f"{service}.__main__").run()
+        assert exit_.value.code == 0
+        usage = capsys.readouterr().out
+        for flag in (a for a in container["args"] if a.startswith("--")):
+            assert flag in usage, (service, flag)
+
+
 @params
 def test_deployments_start_the_service_its_way_and_probe_routes_it_has(overlay: str) -> None:
     for service, deployment in of_kind(overlay, "Deployment").items():
