@@ -1,6 +1,6 @@
 """Database plumbing: async engines for SQLite and PostgreSQL, naming conventions,
 portable column types and the platform tables every service owns (outbox, inbox,
-idempotency keys)."""
+idempotency keys, number sequences; audit records and jobs where used)."""
 
 from __future__ import annotations
 
@@ -146,14 +146,68 @@ def sequences_table(metadata: MetaData) -> Table:
     )
 
 
-class PlatformTables:
-    """The platform tables of one service's metadata."""
+def audit_table(metadata: MetaData) -> Table:
+    """Who did what, when and why to an aggregate, and which fields changed
+    (:mod:`kefu_shared.audit`; a service opts in with ``PlatformTables(..., audit=True)``)."""
+    table = Table(
+        "audit_records",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("aggregate_type", String(50), nullable=False),
+        Column("aggregate_id", String(64), nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("actor", String(100), nullable=False),
+        Column("action", String(50), nullable=False),
+        Column("reason", String(500), nullable=True),
+        # Names of the changed fields always; their values only where the caller keeps
+        # them (never personal data, which erasure must be able to remove).
+        Column("fields", JSON, nullable=False),
+        Column("changes", JSON, nullable=False),
+        Column("related_ids", JSON, nullable=False),
+        Column("correlation_id", String(128), nullable=True),
+    )
+    Index("ix_audit_records_aggregate", table.c.aggregate_type, table.c.aggregate_id, table.c.id)
+    return table
 
-    def __init__(self, metadata: MetaData) -> None:
+
+def jobs_table(metadata: MetaData) -> Table:
+    """Durable background jobs (:mod:`kefu_shared.jobs`; a service opts in with
+    ``PlatformTables(..., jobs=True)``)."""
+    table = Table(
+        "jobs",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("kind", String(100), nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("max_attempts", Integer, nullable=False),
+        Column("run_after", UTCDateTime(), nullable=False),
+        Column("lease_expires_at", UTCDateTime(), nullable=True),
+        Column("claimed_by", String(200), nullable=True),
+        Column("last_error", Text, nullable=True),
+        Column("result", JSON, nullable=True),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+        Column("finished_at", UTCDateTime(), nullable=True),
+    )
+    # The claim query reads queued jobs by due time and running ones by lease.
+    Index("ix_jobs_status_run_after", table.c.status, table.c.run_after)
+    Index("ix_jobs_kind_id", table.c.kind, table.c.id)
+    return table
+
+
+class PlatformTables:
+    """The platform tables of one service's metadata; the audit records and the job table
+    are there for the services that use them (each needs its migration)."""
+
+    def __init__(self, metadata: MetaData, *, audit: bool = False, jobs: bool = False) -> None:
         self.outbox = outbox_table(metadata)
         self.inbox = inbox_table(metadata)
         self.idempotency = idempotency_table(metadata)
         self.sequences = sequences_table(metadata)
+        self.audit = audit_table(metadata) if audit else None
+        self.jobs = jobs_table(metadata) if jobs else None
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:

@@ -38,3 +38,41 @@ EVENTS_DEADLETTERED = Counter(
 EVENT_HANDLER_FAILURES = Counter(
     "kefu_event_handler_failures_total", "Failed event handler attempts", ["consumer", "type"]
 )
+SCHEDULER_LEADER = Gauge(
+    "kefu_scheduler_leader", "1 if this replica runs the service's scheduled jobs", ["service"]
+)
+SCHEDULED_RUNS = Counter(
+    "kefu_scheduled_job_runs_total", "Runs of a scheduled job", ["service", "job", "outcome"]
+)
+SCHEDULED_DURATION = Histogram(
+    "kefu_scheduled_job_duration_seconds",
+    "Duration of a scheduled job's run",
+    ["service", "job"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300),
+)
+SCHEDULED_LAST_RUN = Gauge(
+    "kefu_scheduled_job_last_run_timestamp_seconds",
+    "Unix time the scheduled job last finished",
+    ["service", "job"],
+)
+SCHEDULED_LAST_SUCCESS = Gauge(
+    "kefu_scheduled_job_last_success_timestamp_seconds",
+    "Unix time the scheduled job last finished without an error",
+    ["service", "job"],
+)
+JOBS_FINISHED = Counter(
+    "kefu_jobs_finished_total",
+    "Background job attempts by outcome (succeeded, retried, failed)",
+    ["service", "kind", "outcome"],
+)
+JOB_DURATION = Histogram(
+    "kefu_job_duration_seconds",
+    "Duration of a background job attempt",
+    ["service", "kind"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
+)
+JOBS_RECLAIMED = Counter(
+    "kefu_jobs_reclaimed_total",
+    "Jobs whose lease expired (their worker died) and were picked up again",
+    ["service", "kind"],
+)

@@ -178,3 +178,77 @@ def drop_number_sequence(counter: str) -> None:
         ).bindparams(name=counter)
     )
     op.execute(f"DROP SEQUENCE IF EXISTS {seq}")
+
+
+def _big_id() -> sa.Column[int]:
+    return sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+
+
+def create_audit_table_v1() -> None:
+    """Create ``audit_records`` (first version of :func:`kefu_shared.db.audit_table`)."""
+    from alembic import op
+
+    op.create_table(
+        "audit_records",
+        _big_id(),
+        sa.Column("aggregate_type", sa.String(50), nullable=False),
+        sa.Column("aggregate_id", sa.String(64), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("actor", sa.String(100), nullable=False),
+        sa.Column("action", sa.String(50), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=True),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("related_ids", sa.JSON(), nullable=False),
+        sa.Column("correlation_id", sa.String(128), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_audit_records"),
+    )
+    op.create_index(
+        "ix_audit_records_aggregate", "audit_records", ["aggregate_type", "aggregate_id", "id"]
+    )
+
+
+def drop_audit_table_v1() -> None:
+    from alembic import op
+
+    op.drop_index("ix_audit_records_aggregate", table_name="audit_records")
+    op.drop_table("audit_records")
+
+
+def create_jobs_table_v1() -> None:
+    """Create ``jobs`` (first version of :func:`kefu_shared.db.jobs_table`)."""
+    from alembic import op
+
+    op.create_table(
+        "jobs",
+        _big_id(),
+        sa.Column("kind", sa.String(100), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("run_after", UTCDateTime(), nullable=False),
+        sa.Column("lease_expires_at", UTCDateTime(), nullable=True),
+        sa.Column("claimed_by", sa.String(200), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_jobs"),
+    )
+    op.create_index("ix_jobs_status_run_after", "jobs", ["status", "run_after"])
+    op.create_index("ix_jobs_kind_id", "jobs", ["kind", "id"])
+
+
+def drop_jobs_table_v1() -> None:
+    from alembic import op
+
+    op.drop_index("ix_jobs_kind_id", table_name="jobs")
+    op.drop_index("ix_jobs_status_run_after", table_name="jobs")
+    op.drop_table("jobs")

@@ -6,25 +6,25 @@ longest acknowledged prefix. Anything after the first failure stays unpublished 
 sent again on the next sweep, so an aggregate's events are never reordered; a duplicate
 happens only when an ack was lost, and consumers absorb it through their inbox.
 
-Several replicas of a service may run: on PostgreSQL only the holder of a session-level
-advisory lock relays (the others stand by and take over when it dies); SQLite is a
-single-process database, so its relay needs no lock.
+Several replicas of a service may run: only the leader relays
+(:class:`kefu_shared.leadership.Leadership`, a PostgreSQL advisory lock; the others stand
+by and take over when it dies); SQLite is a single-process database, so its relay leads.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable
 from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kefu_shared.db import utcnow
 from kefu_shared.kafka import ALL_TOPICS, client_security, ensure_topics, make_producer
+from kefu_shared.leadership import Leadership
 from kefu_shared.logging import get_logger
 from kefu_shared.metrics import (
     OUTBOX_ACTIVE,
@@ -40,10 +40,9 @@ log = get_logger(__name__)
 ProducerFactory = Callable[[], AIOKafkaProducer]
 
 
-def advisory_key(service: str) -> int:
-    """A stable signed 64-bit key for pg_try_advisory_lock."""
-    digest = hashlib.sha256(f"kefu-outbox-relay:{service}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+def relay_lock_name(service: str) -> str:
+    """The name of the relay's leadership lock (one relay per service)."""
+    return f"kefu-outbox-relay:{service}"
 
 
 class OutboxRelay:
@@ -67,7 +66,7 @@ class OutboxRelay:
         self._producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
         self._wakeup = asyncio.Event()
-        self._lock_conn: AsyncConnection | None = None
+        self._leadership = Leadership(engine, relay_lock_name(service))
         self.retention = retention
         self.published = 0
         self.failed = 0
@@ -122,49 +121,16 @@ class OutboxRelay:
 
     # -- single active relay -----------------------------------------------------------
     async def _hold_lock(self) -> bool:
-        if self.engine.dialect.name != "postgresql":
-            self.active = True
-            OUTBOX_ACTIVE.labels(self.service).set(1)
-            return True
-        if self._lock_conn is not None:
-            try:
-                await self._lock_conn.execute(text("SELECT 1"))
-                return True
-            except Exception:
-                await self._release_lock()
-        conn = await self.engine.connect()
-        got = (
-            await conn.execute(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": advisory_key(self.service)}
-            )
-        ).scalar()
-        await conn.commit()
-        if got:
-            self._lock_conn = conn
-            self.active = True
-            OUTBOX_ACTIVE.labels(self.service).set(1)
+        was_active = self.active
+        self.active = await self._leadership.acquire()
+        OUTBOX_ACTIVE.labels(self.service).set(1 if self.active else 0)
+        if self.active and not was_active:
             log.info("outbox.relay_active", service=self.service)
-            return True
-        await conn.close()
-        self.active = False
-        OUTBOX_ACTIVE.labels(self.service).set(0)
-        return False
+        return self.active
 
     async def _release_lock(self) -> None:
-        conn, self._lock_conn = self._lock_conn, None
         self.active = False
-        if conn is not None:
-            try:
-                await conn.execute(
-                    text("SELECT pg_advisory_unlock(:k)"), {"k": advisory_key(self.service)}
-                )
-                await conn.commit()
-            except Exception:
-                pass
-            try:
-                await conn.close()
-            except Exception:
-                pass
+        await self._leadership.release()
 
     # -- producing ---------------------------------------------------------------------
     async def _ensure_producer(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,9 +23,11 @@ from kefu_shared.db import PlatformTables, create_engine, make_session_factory
 from kefu_shared.http.idempotency import IdempotencyMiddleware
 from kefu_shared.http.middleware import RequestContextMiddleware
 from kefu_shared.http.problems import install_problem_handlers, problem
+from kefu_shared.jobs import JobHandler, JobWorker
 from kefu_shared.kafka import broker_reachable
 from kefu_shared.logging import configure_logging, get_logger
 from kefu_shared.relay import OutboxRelay
+from kefu_shared.scheduler import PeriodicJob, Scheduler
 from kefu_shared.settings import ServiceSettings
 from kefu_shared.uow import UnitOfWork
 
@@ -94,7 +96,25 @@ class ServiceRuntime:
             self.tables.outbox,
             source=f"/services/{self.name}",
             after_commit=self.relay.wake if self.relay else None,
+            audit=self.tables.audit,
+            jobs=self.tables.jobs,
         )
+
+    def job_worker(self, handlers: Mapping[str, JobHandler], **options: Any) -> JobWorker:
+        """The worker of this service's job table (run it from ``background``)."""
+        if self.tables.jobs is None:
+            raise RuntimeError(f"{self.name} has no job table: PlatformTables(..., jobs=True)")
+        return JobWorker(
+            service=self.name,
+            engine=self.engine,
+            jobs=self.tables.jobs,
+            handlers=handlers,
+            **options,
+        )
+
+    def scheduler(self, jobs: Sequence[PeriodicJob], **options: Any) -> Scheduler:
+        """This service's scheduler: one replica runs ``jobs`` (run it from ``background``)."""
+        return Scheduler(service=self.name, engine=self.engine, jobs=jobs, **options)
 
     async def start_background(self, *, relay: bool = True, consumers: bool = True) -> None:
         if relay and self.relay is not None:

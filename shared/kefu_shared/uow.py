@@ -8,17 +8,20 @@ table and commits -- state change and events in one transaction.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kefu_shared.audit import AuditEntry, audit_rows
 from kefu_shared.context import current_correlation_id, traceparent_var
 from kefu_shared.db import utcnow
 from kefu_shared.events import CloudEvent, EventData, make_event
+from kefu_shared.jobs import enqueue
 
 _sequence = itertools.count()
 
@@ -77,8 +80,13 @@ class UnitOfWork:
         *,
         source: str,
         after_commit: Callable[[], None] | None = None,
+        audit: Table | None = None,
+        jobs: Table | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._audit_table = audit
+        self._jobs_table = jobs
+        self._audit: list[AuditEntry] = []
         self._after_commit = after_commit
         self._outbox = outbox
         self.source = source
@@ -95,6 +103,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._extra = []
+        self._audit = []
         self.committed_events = []
         return self
 
@@ -107,6 +116,7 @@ class UnitOfWork:
         # close() rolls back anything uncommitted and detaches objects without expiring
         # them, so what a use case returns stays readable after the unit of work ends.
         self._extra.clear()
+        self._audit.clear()
         try:
             await self.session.close()
         finally:
@@ -115,6 +125,41 @@ class UnitOfWork:
     def emit(self, data: EventData, *, subject: str, dealerid: str | None = None) -> None:
         """Record an event that belongs to no loaded aggregate (e.g. set-based updates)."""
         self._extra.append(PendingEvent(next(_sequence), data, subject, dealerid))
+
+    @property
+    def audit_table(self) -> Table:
+        if self._audit_table is None:
+            raise RuntimeError("this service has no audit table: PlatformTables(..., audit=True)")
+        return self._audit_table
+
+    @property
+    def jobs_table(self) -> Table:
+        if self._jobs_table is None:
+            raise RuntimeError("this service has no job table: PlatformTables(..., jobs=True)")
+        return self._jobs_table
+
+    def audit(self, entry: AuditEntry) -> None:
+        """Add an audit record; it is written by :meth:`commit` with the change."""
+        self.audit_table  # noqa: B018 -- refuse entries early where there is no table
+        self._audit.append(entry)
+
+    async def enqueue(
+        self,
+        *,
+        kind: str,
+        payload: Mapping[str, object],
+        max_attempts: int = 5,
+        run_after: datetime | None = None,
+    ) -> int:
+        """Queue a background job in this transaction (:mod:`kefu_shared.jobs`)."""
+        return await enqueue(
+            self.session,
+            self.jobs_table,
+            kind=kind,
+            payload=payload,
+            max_attempts=max_attempts,
+            run_after=run_after,
+        )
 
     def _collect(self) -> list[PendingEvent]:
         pending = list(self._extra)
@@ -154,6 +199,10 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.flush()
+        if self._audit:
+            rows = audit_rows(self._audit, correlation_id=current_correlation_id())
+            self._audit.clear()
+            await self.session.execute(insert(self.audit_table), rows)
         events = await self.flush_events()
         await self.session.commit()
         self.committed_events.extend(events)
@@ -162,5 +211,6 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         self._extra.clear()
+        self._audit.clear()
         if self._session is not None:
             await self._session.rollback()

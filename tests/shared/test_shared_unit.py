@@ -23,7 +23,7 @@ from kefu_shared.events import (
 from kefu_shared.http.csvexport import _cell
 from kefu_shared.http.etag import check_if_match
 from kefu_shared.http.pagination import clamp_limit, decode_cursor, encode_cursor
-from kefu_shared.relay import advisory_key
+from kefu_shared.leadership import advisory_key
 from kefu_shared.settings import ServiceSettings
 
 

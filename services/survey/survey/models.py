@@ -9,5 +9,5 @@ class Base(ServiceBase):
     metadata = make_metadata()
 
 
-platform = PlatformTables(Base.metadata)
+platform = PlatformTables(Base.metadata, audit=True, jobs=True)
 customer_copies = customer_copy_table(Base.metadata)
