@@ -47,6 +47,7 @@ async def record_interaction(
             created_at=utcnow(),
         )
         uow.customers.add_interaction(interaction)
+        customer.contacted()
         await uow.commit()
         return interaction
 

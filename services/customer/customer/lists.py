@@ -40,8 +40,10 @@ async def address_classification(
 async def grade_classification(
     *, uow: CustomerUnitOfWork, flt: CustomerFilter, actor: Principal
 ) -> list[dict[str, Any]]:
+    """Customers per tier, best first; customers without a revenue class yet (never bought,
+    never contacted) are in no row and no share."""
     async with uow:
-        rows = await uow.customers.grade_classification(flt, actor=actor)
+        rows = [r for r in await uow.customers.grade_classification(flt, actor=actor) if r["tier"]]
     total = sum(int(r["customers"]) for r in rows) or 1
     order = ["super", "large", "medium", "small", "inactive", "potential"]
     by_tier = {r["tier"]: r for r in rows}

@@ -91,7 +91,8 @@ class Customer(EventRecorder, Base):
     # index on purpose: a classification run rewrites them for up to every customer, and
     # with no indexed column changed PostgreSQL updates in place (HOT) instead of adding an
     # entry to every index of the table. Lists filter them alongside an indexed sort.
-    tier: Mapped[str] = mapped_column(String(16), default="potential")
+    # NULL until the customer buys or is first contacted (潜在客户 needs a first contact).
+    tier: Mapped[str | None] = mapped_column(String(16))
     sales_stage: Mapped[str] = mapped_column(String(16), default="potential")
     transaction_pattern: Mapped[str | None] = mapped_column(String(20))
     worth_cultivating: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -138,7 +139,6 @@ class Customer(EventRecorder, Base):
     _DEFAULTS: ClassVar[dict[str, Any]] = {
         "status": "active",
         "version": 1,
-        "tier": "potential",
         "sales_stage": "potential",
         "worth_cultivating": False,
         "key_account": False,
@@ -184,6 +184,13 @@ class Customer(EventRecorder, Base):
 
     def registered(self) -> None:
         self.record(CustomerRegistered(**self.snapshot()))
+
+    def contacted(self) -> None:
+        """A contact was logged: a customer without a revenue class becomes potential
+        (潜在客户) -- until the next classification run says more."""
+        if self.tier is None:
+            self.tier = "potential"
+            self.changed(["tier"])
 
     def set_addresses(self, rows: list[CustomerAddress]) -> None:
         """All addresses at once; the first is the primary one the lists filter on."""

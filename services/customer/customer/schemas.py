@@ -165,7 +165,7 @@ class CustomerRead(BaseModel):
     region_class: str | None
     area_class: str | None
     business_type: str | None
-    tier: str
+    tier: str | None  # None: never bought, never contacted
     sales_stage: str
     transaction_pattern: str | None
     worth_cultivating: bool

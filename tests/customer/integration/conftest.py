@@ -35,6 +35,15 @@ class CustomerHarness:
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
 
+    async def log_contact(self, customer_id: str, kind: str = "inquiry") -> None:
+        """Log a contact (客户接触记录): a customer's first one makes it potential."""
+        r = await self.http.post(
+            f"/api/v1/customers/{customer_id}/interactions",
+            json={"kind": kind, "channel": "phone"},
+            headers=self.auth("agent"),
+        )
+        assert r.status_code == 201, r.text
+
     async def events(self, event_type: str | None = None) -> list[CloudEvent]:
         """Events the service committed to its outbox, oldest first."""
         outbox = self.runtime.tables.outbox

@@ -212,7 +212,7 @@ async def test_window_with_no_revenue_at_all(customer_svc: CustomerHarness):
     assert tiers_of(await state(customer_svc)) == {
         "old1": "inactive",
         "old2": "inactive",
-        "prospect": "potential",
+        "prospect": None,  # never bought, never contacted: no revenue class
     }
     assert result["ranked_customers"] == 0
     assert result["boundaries"] == {"super": 0, "large": 0, "medium": 0}
@@ -221,22 +221,26 @@ async def test_window_with_no_revenue_at_all(customer_svc: CustomerHarness):
 
 
 async def test_inactive_versus_potential_and_sales_stage(customer_svc: CustomerHarness):
-    await seed(
+    ids = await seed(
         customer_svc,
         {
             "current": [(IN_WINDOW, 100)],
             "lapsed": [(PREVIOUS_WINDOW, 100)],
             "future_only": [(AS_OF + timedelta(days=1), 100)],  # after as_of: ignored
             "never": [],
+            "contacted": [],
         },
     )
+    # 潜在客户 needs a first contact; without one a customer who never bought has no class.
+    await customer_svc.log_contact(ids["contacted"], kind="visit")
     await run(customer_svc)
     customers = await state(customer_svc)
     assert {n: (c.tier, c.sales_stage) for n, c in customers.items()} == {
         "current": ("super", "current"),
         "lapsed": ("inactive", "existing"),
-        "future_only": ("potential", "potential"),
-        "never": ("potential", "potential"),
+        "future_only": (None, "potential"),
+        "never": (None, "potential"),
+        "contacted": ("potential", "potential"),
     }
     assert customers["never"].transaction_pattern is None
 
@@ -273,13 +277,13 @@ async def test_changes_emit_customer_classified_and_unchanged_customers_emit_not
     ids |= await seed(customer_svc, {"prospect": []})
     first = await run(customer_svc)
     events = await customer_svc.events("customer.classified")
-    # prospect stays potential: no event
+    # prospect stays without a class (never bought, never contacted): no event
     assert {e.subject for e in events} == {ids["big"], ids["mid"], ids["dealer_customer"]}
     assert first["events_count"] == 3
     by_subject = {e.subject: parse_data(e) for e in events}
     big = by_subject[ids["big"]]
     assert isinstance(big, CustomerClassified)
-    assert (big.previous_tier, big.tier, big.run_id) == ("potential", "super", first["id"])
+    assert (big.previous_tier, big.tier, big.run_id) == (None, "super", first["id"])
     assert big.key_account is True and big.rank == 1 and big.revenue == D("900.00")
 
     # 'mid' overtakes 'big': exactly those two change, 'dealer_customer' stays small
@@ -382,7 +386,7 @@ async def test_run_records_who_when_window_cut_points_and_counts(customer_svc: C
         "medium": 0,
         "small": 0,
         "inactive": 1,
-        "potential": 1,
+        "potential": 0,  # 'c' never bought and was never contacted: no class
     }
     assert result["changed_count"] == 2 and result["events_count"] == 2
     started = datetime.fromisoformat(result["started_at"])
@@ -399,8 +403,8 @@ async def test_run_records_who_when_window_cut_points_and_counts(customer_svc: C
         headers=customer_svc.auth("analyst"),
     )
     assert {(x["previous_tier"], x["tier"]) for x in results.json()["items"]} == {
-        ("potential", "super"),
-        ("potential", "inactive"),
+        (None, "super"),
+        (None, "inactive"),
     }
     exported = await customer_svc.http.get(
         f"/api/v1/classification-runs/{result['id']}/results",
@@ -586,7 +590,7 @@ async def test_transaction_patterns(customer_svc: CustomerHarness):
         "prospect_flagged": "worth_cultivating",
     }
     assert customers["rising"].tier == "medium"
-    assert customers["prospect_flagged"].tier == "potential"
+    assert customers["prospect_flagged"].tier is None  # flagged, but never contacted
     assert result["pattern_counts"]["worth_cultivating"] == 3
 
     # thresholds are per run: with 'dormant' at 365 days 'sleeping' is loyal again

@@ -35,20 +35,23 @@ async def _add_order(
 
 
 async def test_address_and_grade_classification(customer_svc: CustomerHarness) -> None:
+    made = []
     for name, city, region in (
         ("A", "杭州市", "local"),
         ("B", "杭州市", "local"),
         ("C", "上海市", "out_of_town"),
     ):
-        await customer_svc.create_customer(
-            name=name,
-            addresses=[
-                {
-                    "province": "浙江省" if city == "杭州市" else "上海市",
-                    "city": city,
-                    "region_class": region,
-                }
-            ],
+        made.append(
+            await customer_svc.create_customer(
+                name=name,
+                addresses=[
+                    {
+                        "province": "浙江省" if city == "杭州市" else "上海市",
+                        "city": city,
+                        "region_class": region,
+                    }
+                ],
+            )
         )
     h = customer_svc.auth()
     r = await customer_svc.http.get(
@@ -68,12 +71,18 @@ async def test_address_and_grade_classification(customer_svc: CustomerHarness) -
     assert lines[0] == "city,customers,key_accounts"
     assert "杭州市,2,0" in lines
 
-    r = await customer_svc.http.get("/api/v1/customers/grade-classification", headers=h)
-    grades = {g["tier"]: g for g in r.json()["items"]}
-    assert list(grades) == ["super", "large", "medium", "small", "inactive", "potential"]
-    assert grades["potential"]["customers"] == 3
-    assert grades["potential"]["share"] == 1.0
-    assert grades["super"]["customers"] == 0
+    async def grades() -> dict[str, dict[str, object]]:
+        r = await customer_svc.http.get("/api/v1/customers/grade-classification", headers=h)
+        return {g["tier"]: g for g in r.json()["items"]}
+
+    before = await grades()
+    assert list(before) == ["super", "large", "medium", "small", "inactive", "potential"]
+    # No purchase and no contact yet: nobody has a revenue class.
+    assert [g["customers"] for g in before.values()] == [0] * 6
+    await customer_svc.log_contact(made[0]["id"])
+    after = await grades()
+    assert (after["potential"]["customers"], after["potential"]["share"]) == (1, 1.0)
+    assert after["super"]["customers"] == 0
 
 
 async def test_customer_card_json_and_html(customer_svc: CustomerHarness) -> None:
@@ -99,6 +108,7 @@ async def test_customer_card_json_and_html(customer_svc: CustomerHarness) -> Non
     )
     await _add_order(customer_svc, c["id"], "INV-1", "1000.00", 10)
     await _add_order(customer_svc, c["id"], "INV-2", "500.00", 400)
+    await customer_svc.log_contact(c["id"])  # not classified yet: a contact makes it 潜在客户
     h = customer_svc.auth()
     r = await customer_svc.http.get(f"/api/v1/customers/{c['id']}/card", headers=h)
     assert r.status_code == 200

@@ -115,6 +115,10 @@ async def test_list_filters_search_and_paginates(customer_svc: CustomerHarness) 
     assert await names(city="宁波市") == ["Customer 05", "Customer 06"]
     assert await names(q="13800000003") == ["Customer 03"]
     assert await names(q="customer 06") == ["Customer 06"]
+    # Never bought, never contacted: no revenue class yet; a first contact makes potential.
+    assert await names(tier="potential") == []
+    for c in made[4:]:
+        await customer_svc.log_contact(c["id"])
     assert await names(tier="potential", sort="-name", limit=2) == ["Customer 06", "Customer 05"]
     bad = await customer_svc.http.get("/api/v1/customers", params={"tier": "gold"}, headers=h)
     assert bad.status_code == 422
@@ -137,7 +141,7 @@ async def test_csv_export_streams_every_match(customer_svc: CustomerHarness) -> 
 
     rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
     assert [row["name"] for row in rows] == ["导出客户 0", "导出客户 1", "导出客户 2"]
-    assert rows[0]["tier"] == "potential"
+    assert rows[0]["tier"] == ""  # no revenue class before a purchase or a first contact
 
 
 async def test_dealer_lists_and_changes_only_its_own(customer_svc: CustomerHarness) -> None:

@@ -1,5 +1,5 @@
 """Use cases of a customer's lifecycle against the in-memory unit of work: register,
-update, merge, erase. What they committed (events, history, tags) is what is asserted."""
+update, merge, erase, first contact. What they committed (events, history, tags) is what is asserted."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from customer import service
+from customer import contacts, service
 from customer.credit.account import LedgerFacts
 from customer.credit.domain import OpenInvoice
 from customer.models import Customer
-from customer.schemas import CustomerCreate, CustomerUpdate
+from customer.schemas import CustomerCreate, CustomerUpdate, InteractionCreate
 from customer.settings import CustomerSettings
 from kefu_shared.errors import (
     BusinessRuleViolation,
@@ -269,3 +269,20 @@ async def test_erase_removes_personal_data_and_keeps_the_number(
         await service.erase_customer(
             uow=uow, customer_id=c.id, if_match=erased.etag, actor=person("admin")
         )
+
+
+# --- first contact ------------------------------------------------------------------------
+
+
+async def test_a_first_contact_makes_a_customer_without_purchases_potential(
+    uow: FakeCustomerUnitOfWork, settings: CustomerSettings
+) -> None:
+    c = await register(uow, settings)
+    assert c.tier is None  # never bought, never contacted: no revenue class
+    for kind in ("inquiry", "visit"):
+        await contacts.record_interaction(
+            uow=uow, customer_id=c.id, data=InteractionCreate(kind=kind), actor=person()
+        )
+    assert c.tier == "potential" and len(uow.customers.interactions) == 2
+    (event,) = uow.events("customer.updated")  # the second contact changes nothing
+    assert (event.tier, event.changed) == ("potential", ["tier"])  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ class ContributionRead(BaseModel):
     customer_id: str
     number: str
     name: str
-    tier: str
+    tier: str | None
     region_class: str | None
     industry: str | None
     dealer_id: str | None
@@ -138,7 +138,7 @@ class KeyAccountRead(BaseModel):
     customer_id: str
     number: str
     name: str
-    tier: str
+    tier: str | None
     manual: bool
     key_account: bool = True
     region_class: str | None
@@ -165,7 +165,7 @@ class KeyAccountState(BaseModel):
     customer_id: str
     key_account: bool
     manual: bool
-    tier: str
+    tier: str | None
     manager: str | None
     service_plan: str | None
     version: int

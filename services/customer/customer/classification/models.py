@@ -83,8 +83,8 @@ class ClassificationResult(Base):
     revenue: Mapped[Decimal | None] = mapped_column(Money)
     previous_revenue: Mapped[Decimal | None] = mapped_column(Money)
     rank: Mapped[int | None] = mapped_column(Integer)
-    previous_tier: Mapped[str] = mapped_column(String(16))
-    tier: Mapped[str] = mapped_column(String(16))
+    previous_tier: Mapped[str | None] = mapped_column(String(16))  # NULL: not classified
+    tier: Mapped[str | None] = mapped_column(String(16))
     previous_sales_stage: Mapped[str | None] = mapped_column(String(16))
     sales_stage: Mapped[str] = mapped_column(String(16))
     previous_pattern: Mapped[str | None] = mapped_column(String(20))

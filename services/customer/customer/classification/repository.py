@@ -65,14 +65,16 @@ INSERT INTO classification_results (
 SELECT :run_id, y.id, y.dealer_id, y.revenue, y.previous_revenue, y.rnk,
        y.previous_tier, y.tier, y.previous_sales_stage, y.sales_stage,
        y.previous_pattern, y.pattern, y.previous_key_account, y.key_account,
-       CASE WHEN y.tier <> y.previous_tier OR y.key_account <> y.previous_key_account
+       CASE WHEN y.tier IS NOT NULL
+                 AND (y.tier {distinct} y.previous_tier OR y.key_account <> y.previous_key_account)
             THEN {uuid} END
 FROM (
     SELECT x.*,
-           CASE x.tier WHEN 'potential' THEN 'potential'
-                       WHEN 'inactive' THEN 'existing'
-                       ELSE 'current' END AS sales_stage,
-           (x.tier IN ('super', 'large') OR x.key_account_manual) AS key_account,
+           CASE WHEN x.tier IS NULL OR x.tier = 'potential' THEN 'potential'
+                WHEN x.tier = 'inactive' THEN 'existing'
+                ELSE 'current' END AS sales_stage,
+           ((x.tier IS NOT NULL AND x.tier IN ('super', 'large')) OR x.key_account_manual)
+               AS key_account,
            CASE
                WHEN x.worth_cultivating THEN 'worth_cultivating'
                WHEN x.tier IN ('potential', 'medium')
@@ -112,7 +114,10 @@ FROM (
                              WHEN a.rnk <= :b_medium THEN 'medium'
                              ELSE 'small' END
                     WHEN a.customer_id IS NOT NULL THEN 'inactive'
-                    ELSE 'potential' END AS tier
+                    -- 潜在客户 needs a first contact; before it, no revenue class at all.
+                    WHEN EXISTS (SELECT 1 FROM customer_interactions ct
+                                 WHERE ct.customer_id = c.id) THEN 'potential'
+                    END AS tier
         FROM customers c
         LEFT JOIN {agg} a ON a.customer_id = c.id
         LEFT JOIN (
@@ -127,7 +132,7 @@ FROM (
         WHERE c.merged_into IS NULL
     ) x
 ) y
-WHERE y.tier <> y.previous_tier
+WHERE y.tier {distinct} y.previous_tier
    OR y.sales_stage <> y.previous_sales_stage
    OR y.pattern {distinct} y.previous_pattern
    OR y.key_account <> y.previous_key_account
@@ -140,7 +145,8 @@ UPDATE customers
 SET tier = r.tier,
     sales_stage = r.sales_stage,
     transaction_pattern = r.transaction_pattern,
-    key_account = (r.tier IN ('super', 'large') OR customers.key_account_manual),
+    key_account = ((r.tier IS NOT NULL AND r.tier IN ('super', 'large'))
+                   OR customers.key_account_manual),
     version = customers.version + 1,
     updated_at = :now
 FROM classification_results r
@@ -346,7 +352,7 @@ class ClassificationRepository:
         tiers: dict[str, int] = {}
         patterns: dict[str, int] = {}
         for tier, pattern, n in rows:
-            tiers[tier] = tiers.get(tier, 0) + int(n)
+            tiers[tier or "none"] = tiers.get(tier or "none", 0) + int(n)
             key = pattern or "none"
             patterns[key] = patterns.get(key, 0) + int(n)
         return tiers, patterns

@@ -81,8 +81,8 @@ class ResultRead(BaseModel):
     revenue: Decimal | None
     previous_revenue: Decimal | None
     rank: int | None
-    previous_tier: str
-    tier: str
+    previous_tier: str | None
+    tier: str | None
     previous_sales_stage: str | None
     sales_stage: str
     previous_pattern: str | None
