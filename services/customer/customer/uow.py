@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from customer.analytics.reports import ReportsRepository
 from customer.analytics.repository import AnalyticsRepository
 from customer.classification.repository import ClassificationRepository
 from customer.credit.repository import CreditRepository
@@ -19,6 +20,7 @@ class CustomerUnitOfWork(UnitOfWork):
     ledger: LedgerRepository
     credit: CreditRepository
     analytics: AnalyticsRepository
+    reports: ReportsRepository
     classification: ClassificationRepository
 
     async def __aenter__(self) -> Self:
@@ -30,5 +32,6 @@ class CustomerUnitOfWork(UnitOfWork):
         # the events their aggregates recorded to this unit of work when it saves them.
         self.credit = CreditRepository(session, emit=self.emit)
         self.analytics = AnalyticsRepository(session)
+        self.reports = ReportsRepository(session)
         self.classification = ClassificationRepository(session)
         return self

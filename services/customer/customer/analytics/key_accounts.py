@@ -197,8 +197,8 @@ async def key_accounts_page(
         sort=tag,
     )
     async with uow:
-        rows = (await uow.session.execute(stmt)).mappings().all()
-        total = (await uow.session.execute(reports.total_revenue_select(windows))).scalar_one()
+        rows = await uow.reports.rows(stmt)
+        total = await uow.reports.scalar(reports.total_revenue_select(windows))
     items, next_cursor = page_from_rows(
         rows, limit=limit, key=lambda r: [r[sort], r["customer_id"]], sort=tag
     )

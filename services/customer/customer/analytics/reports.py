@@ -8,11 +8,14 @@ Money is rounded to cents in SQL so that keyset cursors compare exactly on SQLit
 from __future__ import annotations
 
 import calendar
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from customer.analytics.models import CustomerServiceStats, KeyAccountPlan, ServiceCost
@@ -291,3 +294,26 @@ def watch_condition(sub: Any, *, drop: Any, min_csat: float) -> ColumnElement[bo
         sub.c.satisfaction_trend == "falling",
         sub.c.latest_csat < min_csat,
     )
+
+
+class ReportsRepository:
+    """Runs the report statements above in the unit of work's session (``uow.reports``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def rows(self, stmt: Select[Any]) -> Sequence[RowMapping]:
+        return (await self.session.execute(stmt)).mappings().all()
+
+    async def one(self, stmt: Select[Any]) -> RowMapping:
+        return (await self.session.execute(stmt)).mappings().one()
+
+    async def scalar(self, stmt: Select[Any]) -> Any:
+        return (await self.session.execute(stmt)).scalar_one()
+
+    async def stream(self, stmt: Select[Any], *, chunk: int = 500) -> AsyncIterator[RowMapping]:
+        """Rows fetched in chunks (a server-side cursor on PostgreSQL): exports."""
+        result = await self.session.stream(stmt.execution_options(yield_per=chunk))
+        async for part in result.mappings().partitions(chunk):
+            for row in part:
+                yield row

@@ -78,6 +78,9 @@ class AnalyticsRepository:
     def add(self, obj: Any) -> None:
         self.session.add(obj)
 
+    async def flush(self) -> None:
+        await self.session.flush()
+
     async def case_counts(self, customer_id: str) -> dict[str, tuple[int, int, datetime | None]]:
         """Per kind: (total, open, latest opened_at) of a customer's cases."""
         stmt = (

@@ -57,7 +57,7 @@ async def record_survey_response(
             complaint_id=data.complaint_id,
         )
     )
-    await uow.session.flush()
+    await repo.flush()
     stats = await repo.stats_for_update(data.customer_id)
     stats.responses, stats.last_response_at = await repo.response_summary(data.customer_id)
     stats.latest_csat = await repo.latest_value(data.customer_id, SatisfactionResponse.csat)

@@ -22,7 +22,6 @@ from customer.analytics.schemas import (
     SatisfactionRead,
     ServiceProfileRead,
 )
-from customer.repository import CustomerRepository
 from kefu_shared.auth import Principal
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
 
@@ -88,7 +87,7 @@ async def contribution_page(
     )
     stmt = apply_keyset(stmt, keys, cursor=cursor, limit=limit, descending=descending, sort=tag)
     async with uow:
-        rows = (await uow.session.execute(stmt)).mappings().all()
+        rows = await uow.reports.rows(stmt)
     items, next_cursor = page_from_rows(
         rows, limit=limit, key=lambda r: [r[sort], r["customer_id"]], sort=tag
     )
@@ -113,11 +112,7 @@ async def contribution_by_class(
 ) -> ClassContribution:
     """Revenue, margin, cost to serve and net contribution per class, with shares."""
     async with uow:
-        rows = (
-            (await uow.session.execute(reports.contribution_by_class_select(period, filters, by)))
-            .mappings()
-            .all()
-        )
+        rows = await uow.reports.rows(reports.contribution_by_class_select(period, filters, by))
     keys = ("customers", "revenue", "gross_margin", "cost_to_serve", "net_contribution")
     totals: dict[str, Any] = {k: sum((r[k] or 0 for r in rows), Decimal(0)) for k in keys}
     totals["class"] = "total"
@@ -143,7 +138,7 @@ async def pareto(
     (ranked by ``metric``), at ``points`` evenly spaced percentages."""
     totals_q, ranked, _ = reports.pareto_selects(period, filters, metric)
     async with uow:
-        totals = (await uow.session.execute(totals_q)).mappings().one()
+        totals = await uow.reports.one(totals_q)
         n = int(totals["customers"])
         wanted = {k: math.ceil(n * k / points) for k in range(1, points + 1)}
         top_rank = math.ceil(n * top_percent / 100)
@@ -151,9 +146,7 @@ async def pareto(
         by_rank: dict[int, Mapping[str, Any]] = {}
         if ranks:
             stmt = select(ranked).where(ranked.c.rank.in_(ranks))
-            by_rank = {
-                int(r["rank"]): r for r in (await uow.session.execute(stmt)).mappings().all()
-            }
+            by_rank = {int(r["rank"]): r for r in await uow.reports.rows(stmt)}
 
     def point(percent: Decimal, rank: int) -> ParetoPoint:
         row = by_rank.get(rank)
@@ -224,7 +217,7 @@ async def composition_page(
     stmt, keys = composition_query(period=period, filters=filters)
     stmt = apply_keyset(stmt, keys, cursor=cursor, limit=limit, sort="composition")
     async with uow:
-        rows = (await uow.session.execute(stmt)).mappings().all()
+        rows = await uow.reports.rows(stmt)
     items, next_cursor = page_from_rows(
         rows,
         limit=limit,
@@ -232,17 +225,6 @@ async def composition_page(
         sort="composition",
     )
     return [composition_row(r) for r in items], next_cursor
-
-
-async def _stream(
-    uow: CustomerUnitOfWork, stmt: Select[Any], *, chunk: int = 500
-) -> AsyncIterator[Mapping[str, Any]]:
-    """Rows of ``stmt`` fetched in chunks (a server-side cursor on PostgreSQL)."""
-    async with uow:
-        result = await uow.session.stream(stmt.execution_options(yield_per=chunk))
-        async for part in result.mappings().partitions(chunk):
-            for row in part:
-                yield row
 
 
 async def export_contribution(
@@ -253,8 +235,9 @@ async def export_contribution(
         period=period, filters=filters, sort=sort, descending=descending
     )
     stmt = stmt.order_by(*[k.desc() if descending else k.asc() for k in keys])
-    async for row in _stream(uow, stmt):
-        yield contribution_row(row)
+    async with uow:
+        async for row in uow.reports.stream(stmt):
+            yield contribution_row(row)
 
 
 async def export_composition(
@@ -262,8 +245,9 @@ async def export_composition(
 ) -> AsyncIterator[CompositionRead]:
     """Every cell of :func:`composition_page`'s query, in its order, in one pass (CSV)."""
     stmt, keys = composition_query(period=period, filters=filters)
-    async for row in _stream(uow, stmt.order_by(*keys)):
-        yield composition_row(row)
+    async with uow:
+        async for row in uow.reports.stream(stmt.order_by(*keys)):
+            yield composition_row(row)
 
 
 async def service_profile(
@@ -272,7 +256,7 @@ async def service_profile(
     """Service history, cost to serve and satisfaction of one customer."""
     async with uow:
         repo = uow.analytics
-        await CustomerRepository(uow.session).get_visible(customer_id, actor, with_addresses=False)
+        await uow.customers.get_visible(customer_id, actor, with_addresses=False)
         stats = await repo.stats(customer_id)
         history = await repo.recent_responses(customer_id, settings.history_limit)
         breakdown = await repo.cost_breakdown(customer_id)

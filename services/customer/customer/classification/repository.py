@@ -173,6 +173,9 @@ class ClassificationRepository:
     def add(self, run: ClassificationRun) -> None:
         self.session.add(run)
 
+    async def flush(self) -> None:
+        await self.session.flush()
+
     async def get(self, run_id: str) -> ClassificationRun | None:
         return await self.session.get(ClassificationRun, run_id)
 

@@ -124,7 +124,7 @@ async def request_run(
             # Its process died mid-run (its transaction rolled back): free the slot.
             log.warning("classification.stale_run_failed", run_id=active.id)
             _finish(active, status="failed", now=now, error="abandoned: no progress")
-            await uow.session.flush()
+            await repo.flush()
         run = ClassificationRun(
             status="queued",
             active_lock=ACTIVE_LOCK,
