@@ -97,34 +97,31 @@ def _parse_rows(
 async def _resolve_customers(
     uow: CustomerUnitOfWork, rows: list[_Row], actor: Principal, errors: list[dict[str, Any]]
 ) -> None:
-    """Set each row's customer (by id or number); an unknown customer, or another
-    dealer's, is the same error."""
+    """Set each row's customer (by id or number). The lookups see only the customers the
+    caller may see, so another dealer's customer is the same error as an unknown one."""
     by_id = await uow.ledger.customers_by_ids(
-        sorted({r.data.customer_id for r in rows if r.data.customer_id})
+        sorted({r.data.customer_id for r in rows if r.data.customer_id}), actor
     )
     by_number = await uow.ledger.customers_by_numbers(
-        sorted({r.data.customer_number for r in rows if r.data.customer_number})
+        sorted({r.data.customer_number for r in rows if r.data.customer_number}), actor
     )
     for r in rows:
         d = r.data
-        cid, dealer, field = None, None, "customer_id"
-        if d.customer_id:
-            cid, dealer = d.customer_id, by_id.get(d.customer_id)
-            if cid not in by_id:
-                cid = None
+        cid = d.customer_id if d.customer_id in by_id else None
+        field = "customer_id"
         if d.customer_number:
             field = "customer_number" if not d.customer_id else field
             hit = by_number.get(d.customer_number)
             if hit is None:
                 cid, field = None, "customer_number"
-            elif d.customer_id and cid and hit[0] != cid:
+            elif d.customer_id and cid and hit != cid:
                 errors.append(
                     r.place.error("customer_number", "names another customer than customer_id")
                 )
                 continue
             elif not d.customer_id:
-                cid, dealer = hit
-        if cid is None or not actor.can_see_dealer(dealer):
+                cid = hit
+        if cid is None:
             errors.append(r.place.error(field, "unknown customer"))
             continue
         r.customer_id = cid

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.ledger.models import Order, Payment
 from customer.models import Customer
+from kefu_shared.auth import Principal
 from kefu_shared.errors import InvalidInput
 from kefu_shared.http.pagination import decode_cursor, encode_cursor
+from kefu_shared.visibility import dealer_scope
 
 # Bound parameters per IN (...) list: well under SQLite's 32766 and asyncpg's 32767.
 CHUNK = 1000
@@ -47,29 +49,34 @@ def date_cursor(cursor: str | None, *, sort: str) -> tuple[date, int] | None:
         ) from None
 
 
+def _visible(stmt: Select[Any], actor: Principal) -> Select[Any]:
+    """Only the customers ``actor`` may see (``kefu_shared.visibility.dealer_scope``)."""
+    dealer = dealer_scope(actor)
+    return stmt if dealer is None else stmt.where(Customer.dealer_id == dealer)
+
+
 class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def customers_by_ids(self, ids: Sequence[str]) -> dict[str, str | None]:
-        """id -> dealer_id of the customers that exist."""
-        out: dict[str, str | None] = {}
+    async def customers_by_ids(self, ids: Sequence[str], actor: Principal) -> set[str]:
+        """The ids of ``ids`` that are customers ``actor`` may see."""
+        out: set[str] = set()
         for part in _chunks(list(ids)):
-            stmt = select(Customer.id, Customer.dealer_id).where(Customer.id.in_(part))
-            out.update({row.id: row.dealer_id for row in await self.session.execute(stmt)})
+            stmt = _visible(select(Customer.id).where(Customer.id.in_(part)), actor)
+            out.update((await self.session.execute(stmt)).scalars())
         return out
 
     async def customers_by_numbers(
-        self, numbers: Sequence[str]
-    ) -> dict[str, tuple[str, str | None]]:
-        """number -> (id, dealer_id)."""
-        out: dict[str, tuple[str, str | None]] = {}
+        self, numbers: Sequence[str], actor: Principal
+    ) -> dict[str, str]:
+        """number -> id of the customers ``actor`` may see."""
+        out: dict[str, str] = {}
         for part in _chunks(list(numbers)):
-            stmt = select(Customer.number, Customer.id, Customer.dealer_id).where(
-                Customer.number.in_(part)
+            stmt = _visible(
+                select(Customer.number, Customer.id).where(Customer.number.in_(part)), actor
             )
-            for row in await self.session.execute(stmt):
-                out[row.number] = (row.id, row.dealer_id)
+            out.update({row.number: row.id for row in await self.session.execute(stmt)})
         return out
 
     async def existing_orders(self, refs: Sequence[str]) -> dict[str, dict[str, Any]]:
