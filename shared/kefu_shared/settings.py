@@ -80,6 +80,10 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 200
     relay_poll_interval_s: float = 0.2
     relay_max_backoff_s: float = 10.0
+    # How often the relay checks that the broker still holds what it acknowledged, and
+    # how many acknowledged rows per partition it remembers to republish from.
+    relay_audit_interval_s: float = 2.0
+    relay_audit_window: int = 50_000
 
     consumers_enabled: bool = True
     consumer_max_attempts: int = 5

@@ -268,3 +268,27 @@ async def test_guard_answers_problem_json_with_security_headers() -> None:
         assert "cdn.jsdelivr.net" in r.headers["content-security-policy"]
         assert r.headers["referrer-policy"] == "no-referrer"
         assert r.headers["x-content-type-options"] == "nosniff"
+
+
+# -- the relay's memory of acknowledgements -------------------------------------------------
+def test_ack_ledger_notices_a_log_that_went_back() -> None:
+    from types import SimpleNamespace
+
+    from aiokafka import TopicPartition
+
+    from kefu_shared.relay_audit import AckLedger
+
+    def meta(offset: int, partition: int = 0) -> SimpleNamespace:
+        return SimpleNamespace(topic="t", partition=partition, offset=offset)
+
+    ledger = AckLedger(window=100)
+    assert ledger.record([(10 + i, meta(i)) for i in range(5)]) == {}
+    assert ledger.record([(20, meta(0, partition=1))]) == {}
+    # Truncated to offset 2 on partition 0: rows 12.. are gone.
+    assert ledger.compare({TopicPartition("t", 0): 2, TopicPartition("t", 1): 1}) == {"t": 12}
+    # After a restart the next acknowledgement lands below what was acknowledged before.
+    assert ledger.record([(30, meta(0, partition=1))]) == {"t": 20}
+    # A window that does not reach back to the truncation point republishes everything.
+    small = AckLedger(window=2)
+    small.record([(10 + i, meta(i)) for i in range(5)])
+    assert small.compare({}) == {"t": 0}
