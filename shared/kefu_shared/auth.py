@@ -66,40 +66,54 @@ class TokenVerifier:
             if self._jwks is not None:
                 # PyJWKClient fetches over blocking HTTP; keep it off the event loop.
                 key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-                claims = jwt.decode(
-                    token,
-                    key.key,
-                    algorithms=["RS256", "ES256"],
-                    audience=self.settings.jwt_audience,
-                    issuer=self.settings.jwt_issuer,
-                )
+                signing_key: Any = key.key
+                algorithms = ["RS256", "ES256"]
             else:
-                claims = jwt.decode(
-                    token,
-                    self.settings.jwt_secret,
-                    algorithms=["HS256"],
-                    audience=self.settings.jwt_audience,
-                    issuer=self.settings.jwt_issuer,
-                )
+                signing_key = self.settings.jwt_secret
+                algorithms = ["HS256"]
+            claims = jwt.decode(
+                token,
+                signing_key,
+                algorithms=algorithms,
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_s,
+                options={"require": ["exp", "iat", "sub"]},
+            )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {exc}") from None
+        # A token minted for longer than policy allows is refused even while unexpired:
+        # a leaked long-lived token must not outlive the maximum lifetime.
+        lifetime = claims["exp"] - claims["iat"]
+        if lifetime > self.settings.jwt_max_lifetime_s:
+            raise Unauthorized(
+                f"token lifetime {int(lifetime)} s exceeds {self.settings.jwt_max_lifetime_s} s"
+            )
         return principal_from_claims(claims)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The caller a verified token names; claims of the wrong type are a 401, not a 500."""
     sub = claims.get("sub")
-    if not sub:
+    if not isinstance(sub, str | int) or isinstance(sub, bool) or not str(sub):
         raise Unauthorized("token has no subject")
-    roles = claims.get("roles") or []
-    if isinstance(roles, str):
-        roles = roles.split()
-    roles = frozenset(r for r in roles if r in ROLES)
+    raw_roles = claims.get("roles") or []
+    if isinstance(raw_roles, str):
+        raw_roles = raw_roles.split()
+    if not isinstance(raw_roles, list | tuple) or not all(isinstance(r, str) for r in raw_roles):
+        raise Unauthorized("token claim roles must be a list of strings")
+    roles = frozenset(r for r in raw_roles if r in ROLES)
     dealer_id = claims.get("dealer_id")
+    if dealer_id is not None and (not isinstance(dealer_id, str) or not dealer_id.strip()):
+        raise Unauthorized("token claim dealer_id must be a non-empty string")
+    name = claims.get("name")
+    if name is not None and not isinstance(name, str):
+        raise Unauthorized("token claim name must be a string")
     if "dealer" in roles and not dealer_id:
         raise Unauthorized("dealer token without dealer_id")
     if dealer_id and "dealer" not in roles:
         roles = roles | {"dealer"}
-    return Principal(user_id=str(sub), roles=roles, dealer_id=dealer_id, name=claims.get("name"))
+    return Principal(user_id=str(sub), roles=roles, dealer_id=dealer_id, name=name)
 
 
 def issue_token(
@@ -145,6 +159,9 @@ async def get_principal(request: Request) -> Principal:
         raise Unauthorized("missing bearer token")
     verifier: TokenVerifier = request.app.state.verifier
     principal = await verifier.verify(token)
+    if not principal.roles:
+        # Authentic, but grants nothing Kefu knows: refused on every business route.
+        raise Forbidden("the token carries no role known to Kefu")
     request.state.principal = principal
     return principal
 

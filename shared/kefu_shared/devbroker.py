@@ -91,6 +91,17 @@ class DevBroker:
         while port_open(self.port) and time.monotonic() < deadline:
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: the broker forgets everything it held."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        proc.kill()
+        proc.wait(5)
+        deadline = time.monotonic() + 5
+        while port_open(self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def restart(self) -> None:
         self.stop()
         self.start()

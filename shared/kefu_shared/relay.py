@@ -4,7 +4,9 @@ One sweep reads the oldest unpublished rows (by id, i.e. commit order per aggreg
 sends them with acks=all, waits for every acknowledgement and marks as published the
 longest acknowledged prefix. Anything after the first failure stays unpublished and is
 sent again on the next sweep, so an aggregate's events are never reordered; a duplicate
-happens only when an ack was lost, and consumers absorb it through their inbox.
+happens only when an ack was lost, and consumers absorb it through their inbox. A broker
+that later forgets what it acknowledged is noticed and the rows are sent again
+(:mod:`kefu_shared.relay_audit`).
 
 Several replicas of a service may run: only the leader relays
 (:class:`kefu_shared.leadership.Leadership`, a PostgreSQL advisory lock; the others stand
@@ -17,6 +19,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table, delete, func, select, update
@@ -33,6 +36,7 @@ from kefu_shared.metrics import (
     OUTBOX_OLDEST_AGE,
     OUTBOX_PUBLISHED,
 )
+from kefu_shared.relay_audit import AckLedger, EndOffsets
 from kefu_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -73,6 +77,10 @@ class OutboxRelay:
         self.broker_ok = False
         self.active = False
         self._last_housekeeping = 0.0
+        self.ledger = AckLedger(settings.relay_audit_window)
+        self._end_offsets = EndOffsets(settings, client_id=f"{service}-relay-audit")
+        self._last_audit = 0.0
+        self.republished = 0
 
     # -- lifecycle ---------------------------------------------------------------------
     def wake(self) -> None:
@@ -93,6 +101,7 @@ class OutboxRelay:
                         await self._sleep(max(1.0, self.settings.relay_poll_interval_s * 5))
                         continue
                     await self._ensure_producer()
+                    await self.audit_broker()
                     sent = await self.publish_pending()
                     backoff = 0.0
                     await self._housekeeping()
@@ -153,7 +162,40 @@ class OutboxRelay:
         self._producer = producer
         self.broker_ok = True
 
+    async def audit_broker(self, *, force: bool = False) -> int:
+        """Compare the broker's end offsets with what it acknowledged; republish what it
+        lost. Runs every ``relay_audit_interval_s`` and right after a (re)connect."""
+        now = time.monotonic()
+        if not force and self._last_audit and now - self._last_audit < (
+            self.settings.relay_audit_interval_s
+        ):
+            return 0
+        self._last_audit = now
+        ends = await self._end_offsets.fetch(self.ledger.partitions())
+        return await self._republish(self.ledger.compare(ends))
+
+    async def _republish(self, lost: dict[str, int]) -> int:
+        """Mark as unpublished every row of each topic from its first lost row on."""
+        if not lost:
+            return 0
+        o = self.outbox
+        count = 0
+        async with self.engine.begin() as conn:
+            for topic, first_id in lost.items():
+                result = await conn.execute(
+                    update(o)
+                    .where(o.c.topic == topic, o.c.id >= first_id, o.c.published_at.is_not(None))
+                    .values(published_at=None)
+                )
+                count += result.rowcount or 0
+        self.republished += count
+        log.warning("outbox.republishing", rows=count, topics=sorted(lost))
+        self.wake()
+        return count
+
     async def _close_producer(self) -> None:
+        self._last_audit = 0.0  # audit first thing after the next connect
+        await self._end_offsets.close()
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
@@ -192,12 +234,14 @@ class OutboxRelay:
             futures.append(fut)
         results = await asyncio.gather(*futures, return_exceptions=True)
         acked: list[int] = []
+        acks: list[tuple[int, Any]] = []
         first_error: BaseException | None = send_error
         for row, result in zip(rows, results, strict=False):
             if isinstance(result, BaseException):
                 first_error = result
                 break
             acked.append(row.id)
+            acks.append((row.id, result))
         if len(acked) < len(rows) and first_error is None:
             first_error = send_error
         async with self.engine.begin() as conn:
@@ -212,6 +256,7 @@ class OutboxRelay:
                 )
         self.published += len(acked)
         OUTBOX_PUBLISHED.labels(self.service).inc(len(acked))
+        await self._republish(self.ledger.record(acks))
         if first_error is not None:
             raise first_error
         return len(acked)

@@ -21,7 +21,8 @@ from kefu_shared.auth import TokenVerifier
 from kefu_shared.consumer import ConsumerRunner, Handlers
 from kefu_shared.db import PlatformTables, create_engine, make_session_factory
 from kefu_shared.http.idempotency import IdempotencyMiddleware
-from kefu_shared.http.middleware import RequestContextMiddleware
+from kefu_shared.http.middleware import install_http_middleware
+from kefu_shared.http.pagination import configure_cursor_key
 from kefu_shared.http.problems import install_problem_handlers, problem
 from kefu_shared.jobs import JobHandler, JobWorker
 from kefu_shared.kafka import broker_reachable
@@ -252,5 +253,6 @@ def create_service_app(
         return rt.engine, rt.tables.idempotency, rt.verifier
 
     app.add_middleware(IdempotencyMiddleware, get_state=_state)
-    app.add_middleware(RequestContextMiddleware, service=name)
+    install_http_middleware(app, service=name, settings=settings)
+    configure_cursor_key(settings)
     return app

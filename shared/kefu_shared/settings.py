@@ -80,6 +80,10 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 200
     relay_poll_interval_s: float = 0.2
     relay_max_backoff_s: float = 10.0
+    # How often the relay checks that the broker still holds what it acknowledged, and
+    # how many acknowledged rows per partition it remembers to republish from.
+    relay_audit_interval_s: float = 2.0
+    relay_audit_window: int = 50_000
 
     consumers_enabled: bool = True
     consumer_max_attempts: int = 5
@@ -89,6 +93,19 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = Field(None, validation_alias=AliasChoices("KEFU_JWT_JWKS_URL"))
     jwt_issuer: str = Field("kefu", validation_alias=AliasChoices("KEFU_JWT_ISSUER"))
     jwt_audience: str = Field("kefu", validation_alias=AliasChoices("KEFU_JWT_AUDIENCE"))
+    # Tokens must carry exp and iat; exp - iat may not exceed this (24 h by default).
+    jwt_max_lifetime_s: int = Field(
+        24 * 3600, validation_alias=AliasChoices("KEFU_JWT_MAX_LIFETIME_S")
+    )
+    # Clock skew tolerated between the token issuer and this process.
+    jwt_leeway_s: int = Field(30, validation_alias=AliasChoices("KEFU_JWT_LEEWAY_S"))
+
+    # Largest request body any service (and the gateway) accepts; larger answers 413.
+    max_request_body_bytes: int = Field(
+        1024 * 1024, validation_alias=AliasChoices("KEFU_MAX_REQUEST_BODY_BYTES")
+    )
+    # Keys the HMAC of pagination cursors; empty means "derive it from jwt_secret".
+    cursor_secret: str = Field("", validation_alias=AliasChoices("KEFU_CURSOR_SECRET"))
 
     log_level: str = Field("INFO", validation_alias=AliasChoices("KEFU_LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=AliasChoices("KEFU_LOG_JSON"))

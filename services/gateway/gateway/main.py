@@ -14,7 +14,7 @@ from gateway.clients import ServiceClient
 from gateway.endpoints import health_router, router
 from gateway.settings import GatewaySettings
 from kefu_shared.auth import TokenVerifier
-from kefu_shared.http.middleware import RequestContextMiddleware
+from kefu_shared.http.middleware import install_http_middleware
 from kefu_shared.http.problems import install_problem_handlers
 from kefu_shared.logging import configure_logging, get_logger
 from kefu_shared.registry import BACKEND_NAMES
@@ -43,6 +43,7 @@ def create_app(
                 timeout_s=settings.upstream_timeout_s,
                 connect_timeout_s=settings.upstream_connect_timeout_s,
                 transport=transports.get(name),
+                safe_retries=settings.upstream_safe_retries,
             )
             for name in UPSTREAMS
         }
@@ -69,5 +70,5 @@ def create_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(router)
-    app.add_middleware(RequestContextMiddleware, service="gateway")
+    install_http_middleware(app, service="gateway", settings=settings)
     return app

@@ -19,4 +19,9 @@ class GatewaySettings(ServiceSettings):
     survey_url: str = service("survey").local_url()
     upstream_timeout_s: float = 10.0
     upstream_connect_timeout_s: float = 2.0
+    # /readyz and /api/v1/upstreams must answer within 2 s even while an upstream hangs.
+    health_probe_timeout_s: float = 1.0
+    # GET/HEAD/OPTIONS are sent again on a fresh connection when a pooled keep-alive
+    # connection turns out to be reset (the upstream closed it meanwhile).
+    upstream_safe_retries: int = 1
     dev_token_ttl_s: int = 12 * 3600

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,8 +13,14 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+# Characters with which a spreadsheet starts a formula (or, for tab and CR, with which
+# some of them shift a cell so that the next character starts one).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-def _cell(value: Any) -> Any:
+
+def _cell(value: Any) -> str:
+    """One CSV cell, safe to open in a spreadsheet: every text that would start a formula
+    gets a leading apostrophe — in a list, each item before the items are joined."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -22,11 +29,15 @@ def _cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    text = str(value)
-    # Spreadsheet formula injection: a cell must not start a formula.
-    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
+    if isinstance(value, list | tuple | set | frozenset):
+        return _neutralise(";".join(_cell(v) for v in value))
+    if isinstance(value, dict):
+        return _neutralise(json.dumps(value, ensure_ascii=False, default=str))
+    return _neutralise(str(value))
+
+
+def _neutralise(text: str) -> str:
+    if text.startswith(FORMULA_PREFIXES) and not _is_number(text):
         return "'" + text
     return text
 

@@ -1,4 +1,5 @@
-"""ASGI middleware: request/correlation ids, access log and HTTP metrics."""
+"""ASGI middleware: request/correlation ids, access log and HTTP metrics;
+``install_http_middleware`` wires the stack every service and the gateway share."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import re
 import time
 from typing import Any
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kefu_shared.context import correlation_id_var, new_id, request_id_var, traceparent_var
+from kefu_shared.http.guard import RequestGuardMiddleware
 from kefu_shared.logging import get_logger
 from kefu_shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from kefu_shared.settings import ServiceSettings
 
 log = get_logger("kefu.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -79,3 +83,11 @@ class RequestContextMiddleware:
                 (request_id_var, correlation_id_var, traceparent_var), tokens, strict=True
             ):
                 var.reset(token)  # type: ignore[attr-defined]
+
+
+def install_http_middleware(app: FastAPI, *, service: str, settings: ServiceSettings) -> None:
+    """The middleware every Kefu app has: the request guard (unsafe targets, NUL
+    characters, body size, security headers, the answer to an unhandled error) inside the
+    request context (ids, access log, metrics)."""
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_request_body_bytes)
+    app.add_middleware(RequestContextMiddleware, service=service)

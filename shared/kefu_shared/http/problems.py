@@ -95,6 +95,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(
             exc.status_code,
             detail=str(exc.detail) if exc.detail else None,
+            slug=getattr(exc, "slug", None),
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
         )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 
 from kefu_shared.context import correlation_id_var, request_id_var
+from kefu_shared.logging import get_logger
+
+log = get_logger(__name__)
 
 HOP_BY_HOP = {
     "connection",
@@ -20,6 +24,12 @@ HOP_BY_HOP = {
     "host",
     "content-length",
 }
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The pooled connection was closed or reset by the upstream before it answered: nothing
+# was processed for a safe method, so sending it again is harmless.
+RESET_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class UpstreamError(Exception):
@@ -39,8 +49,10 @@ class ServiceClient:
         timeout_s: float,
         connect_timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
+        safe_retries: int = 1,
     ) -> None:
         self.name = name
+        self.safe_retries = safe_retries
         self.base_url = base_url.rstrip("/")
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
@@ -72,20 +84,34 @@ class ServiceClient:
         params: Any = None,
         content: bytes | None = None,
         json: Any = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
         merged = {**(headers or {}), **self.context_headers()}
-        try:
-            return await self._client.request(
-                method, path, headers=merged, params=params, content=content, json=json
-            )
-        except httpx.TimeoutException as exc:
-            raise UpstreamError(self.name, "timeout", repr(exc)) from exc
-        except httpx.TransportError as exc:
-            raise UpstreamError(self.name, "unavailable", repr(exc)) from exc
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        retries = self.safe_retries if method.upper() in SAFE_METHODS else 0
+        for attempt in range(retries + 1):
+            try:
+                return await self._client.request(
+                    method, path, headers=merged, params=params, content=content, json=json,
+                    **extra,
+                )
+            except httpx.TimeoutException as exc:
+                raise UpstreamError(self.name, "timeout", repr(exc)) from exc
+            except RESET_ERRORS as exc:
+                if attempt < retries:
+                    log.info("upstream.retry_reset", service=self.name, method=method, path=path)
+                    continue
+                raise UpstreamError(self.name, "unavailable", repr(exc)) from exc
+            except httpx.TransportError as exc:
+                raise UpstreamError(self.name, "unavailable", repr(exc)) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    async def healthy(self) -> bool:
+    async def healthy(self, *, timeout_s: float | None = None) -> bool:
+        """Whether /healthz answers 200 within ``timeout_s`` (the whole exchange, retries
+        included, not only each network read)."""
         try:
-            resp = await self.request("GET", "/healthz")
-        except UpstreamError:
+            async with asyncio.timeout(timeout_s):
+                resp = await self.request("GET", "/healthz", timeout=timeout_s)
+        except (UpstreamError, TimeoutError):
             return False
         return resp.status_code == 200

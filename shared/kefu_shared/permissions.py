@@ -1,0 +1,142 @@
+"""The permission matrix: what each role may do, written down once.
+
+Routes ask for a permission (``dependencies=[require_permission("credit:read")]``), never
+for a list of roles, so who may do what is read and changed here only. The roles are the
+identities of domain.md §5; ``service`` is another Kefu service calling over HTTP.
+A dealer's permissions apply to its own data only: lookups still check
+``principal.can_see_dealer`` and lists force the dealer's filter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends
+
+from kefu_shared.auth import ROLES, CurrentPrincipal, Principal
+from kefu_shared.errors import Forbidden
+
+PERMISSIONS: dict[str, str] = {
+    "customer:read": "read customer profiles, contacts, interactions and copies",
+    "customer:write": "register and change customers, record interactions",
+    "customer:manage": "merge, archive and restore customers",
+    "customer:erase": "erase a customer's personal data",
+    "credit:read": "read credit profiles, ratings and holds",
+    "credit:check": "ask whether an order passes the credit check",
+    "credit:write": "set limits, terms and ratings; place and release holds",
+    "ledger:read": "read orders and payments",
+    "ledger:write": "record orders and payments",
+    "classification:run": "run and read customer classification",
+    "analytics:read": "read customer analytics (contribution, Pareto, composition, history)",
+    "key_accounts:read": "read key accounts and the watch list",
+    "key_accounts:write": "designate and withdraw key accounts",
+    "export": "download lists as CSV",
+    "events:read": "read the event catalog",
+    "operations:read": "read the health of upstream services",
+}
+
+_STAFF_READ = {"customer:read", "events:read", "operations:read"}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(PERMISSIONS),
+    "service_manager": frozenset(
+        _STAFF_READ
+        | {
+            "customer:write",
+            "customer:manage",
+            "credit:read",
+            "credit:check",
+            "ledger:read",
+            "ledger:write",
+            "classification:run",
+            "analytics:read",
+            "key_accounts:read",
+            "key_accounts:write",
+            "export",
+        }
+    ),
+    "agent": frozenset(
+        _STAFF_READ
+        | {
+            "customer:write",
+            "credit:read",
+            "credit:check",
+            "ledger:read",
+            "analytics:read",
+            "key_accounts:read",
+            "export",
+        }
+    ),
+    "dispatcher": frozenset(_STAFF_READ | {"credit:check"}),
+    "technician": frozenset(_STAFF_READ),
+    "credit_manager": frozenset(
+        _STAFF_READ
+        | {
+            "customer:write",
+            "credit:read",
+            "credit:check",
+            "credit:write",
+            "ledger:read",
+            "ledger:write",
+            "analytics:read",
+            "key_accounts:read",
+            "export",
+        }
+    ),
+    "analyst": frozenset(
+        _STAFF_READ
+        | {
+            "credit:read",
+            "ledger:read",
+            "classification:run",
+            "analytics:read",
+            "key_accounts:read",
+            "export",
+        }
+    ),
+    # Partner dealers: their own customers only (enforced by the dealer filter).
+    "dealer": frozenset(
+        {
+            "customer:read",
+            "customer:write",
+            "credit:read",
+            "credit:check",
+            "ledger:read",
+            "analytics:read",
+            "export",
+            "events:read",
+        }
+    ),
+    "service": frozenset({"customer:read", "credit:check", "ledger:write", "events:read"}),
+}
+
+if set(ROLE_PERMISSIONS) != ROLES:  # pragma: no cover - caught by any import in tests
+    raise RuntimeError("every role needs a row in the permission matrix")
+if not all(p <= set(PERMISSIONS) for p in ROLE_PERMISSIONS.values()):  # pragma: no cover
+    raise RuntimeError("the permission matrix names an unknown permission")
+
+
+def permissions_of(principal: Principal) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in principal.roles:
+        granted |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(granted)
+
+
+def has_permission(principal: Principal, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+    return any(permission in ROLE_PERMISSIONS.get(r, frozenset()) for r in principal.roles)
+
+
+def require_permission(permission: str) -> Any:
+    """Dependency: the caller's roles must grant ``permission`` (403 problem+json if not)."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not has_permission(principal, permission):
+            raise Forbidden(f"requires the permission {permission}", permission=permission)
+        return principal
+
+    return Depends(check)

@@ -1,0 +1,103 @@
+"""Every CSV export of every service goes through the one neutralising writer: found from
+the OpenAPI documents (each list with a ``format`` parameter), fed with formula-looking
+text, and no cell of any of them starts a spreadsheet formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+
+import pytest
+
+from kefu_shared.http.csvexport import FORMULA_PREFIXES
+from tests.support import SERVICES, Stack, eventually, running_stack
+
+pytestmark = pytest.mark.integration
+
+EVIL = '=HYPERLINK("http://evil.example","click")'
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+        return True
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def _cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+
+
+def _unsafe_cells(text: str) -> list[str]:
+    return [c for c in _cells(text) if c.startswith(FORMULA_PREFIXES) and not _is_number(c)]
+
+
+@pytest.fixture
+async def stack_without_broker(dbs):  # type: ignore[no-untyped-def]
+    off = {"relay_enabled": False, "consumers_enabled": False}
+    async with running_stack(
+        dbs, "127.0.0.1:1", SERVICES, gateway=False, **{s: off for s in SERVICES}
+    ) as s:
+        yield s
+
+
+async def test_every_csv_export_neutralises_formulas(stack_without_broker: Stack) -> None:
+    stack = stack_without_broker
+    auth = stack.auth("admin")
+    async with stack.client("customer") as customer:
+        r = await customer.post(
+            "/api/v1/customers",
+            json={
+                "kind": "company",
+                "name": EVIL,
+                "tags": ["=1+2", "@SUM(A1)", "-3+cmd"],
+                "occupation": "+cmd|' /C calc'!A0",
+                "notes": "\t=1",
+            },
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+        customer_id = r.json()["id"]
+        r = await customer.post(
+            f"/api/v1/customers/{customer_id}/interactions",
+            json={"kind": "inquiry", "notes": EVIL},
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+        r = await customer.post("/api/v1/classification-runs", json={}, headers=auth)
+        assert r.status_code == 202, r.text
+        run_id = r.json()["id"]
+
+        async def run_done() -> bool:
+            got = await customer.get(f"/api/v1/classification-runs/{run_id}", headers=auth)
+            return got.json().get("status") not in ("pending", "running")
+
+        await eventually(run_done, timeout=30)
+    path_values = {"customer_id": customer_id, "run_id": run_id}
+
+    exports: list[tuple[str, str]] = []
+    for name in SERVICES:
+        spec = stack.apps[name].openapi()
+        for path, operations in spec["paths"].items():
+            op = operations.get("get")
+            if op is None:
+                continue
+            params = op.get("parameters", [])
+            if not any(p["name"] == "format" and p["in"] == "query" for p in params):
+                continue
+            missing = [p["name"] for p in params if p["in"] == "path" and p["name"] not in path_values]
+            assert not missing, f"{name} {path}: a new CSV export; give this test {missing}"
+            exports.append((name, path.format(**path_values)))
+    assert len(exports) >= 10, exports
+
+    evil_seen = False
+    for name, path in exports:
+        async with stack.client(name) as client:
+            r = await client.get(path, params={"format": "csv"}, headers=auth)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        assert r.headers["content-type"].startswith("text/csv"), path
+        assert not _unsafe_cells(r.text), (path, _unsafe_cells(r.text))
+        evil_seen = evil_seen or "'" + EVIL in _cells(r.text)
+    assert evil_seen, "the formula-looking data never reached an export: the test proves nothing"
