@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +32,7 @@ from kefu_shared.metrics import (
 )
 from kefu_shared.registry import dlq_topic
 from kefu_shared.settings import ServiceSettings
+from kefu_shared.tracing import continued_span, current_traceparent
 from kefu_shared.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -168,13 +170,40 @@ class ConsumerRunner:
         producer: AIOKafkaProducer | None = None,
     ) -> bool:
         """Apply an event once; return False if it had been applied before."""
+        # The record's header names the producer's span; the event keeps the request's.
+        traceparent = (_header(record, "traceparent") if record is not None else None) or (
+            event.traceparent
+        )
+        with continued_span(
+            f"process {event.type}",
+            traceparent=traceparent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": record.topic if record is not None else "",
+                "messaging.consumer.group.name": self.name,
+                "messaging.message.id": event.id,
+                "cloudevents.event_type": event.type,
+            },
+        ):
+            return await self._apply(event, data, record=record, producer=producer)
+
+    async def _apply(
+        self,
+        event: CloudEvent,
+        data: EventData,
+        *,
+        record: ConsumerRecord | None,
+        producer: AIOKafkaProducer | None,
+    ) -> bool:
         handler = self.handlers[event.type]
         last_error: BaseException | None = None
         attempts = max(1, self.settings.consumer_max_attempts)
         for attempt in range(1, attempts + 1):
             tokens = (
                 correlation_id_var.set(event.correlationid),
-                traceparent_var.set(event.traceparent),
+                traceparent_var.set(current_traceparent() or event.traceparent),
             )
             try:
                 async with self.uow_factory() as uow:

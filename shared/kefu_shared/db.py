@@ -98,6 +98,8 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("published_at", UTCDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, default=0),
         Column("last_error", Text, nullable=True),
+        # W3C trace context of the request that wrote the event (kefu_shared.tracing).
+        Column("traceparent", String(55), nullable=True),
     )
     # The relay's sweep reads only unpublished rows: keep that index small.
     Index(

@@ -252,3 +252,18 @@ def drop_jobs_table_v1() -> None:
     op.drop_index("ix_jobs_kind_id", table_name="jobs")
     op.drop_index("ix_jobs_status_run_after", table_name="jobs")
     op.drop_table("jobs")
+
+
+def add_outbox_traceparent_v2() -> None:
+    """Add ``outbox.traceparent`` (the trace of the request that wrote the event)."""
+    from alembic import op
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("traceparent", sa.String(55), nullable=True))
+
+
+def drop_outbox_traceparent_v2() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("traceparent")

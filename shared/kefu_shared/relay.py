@@ -38,6 +38,7 @@ from kefu_shared.metrics import (
 )
 from kefu_shared.relay_audit import AckLedger, EndOffsets
 from kefu_shared.settings import ServiceSettings
+from kefu_shared.tracing import end_span, producer_span
 
 log = get_logger(__name__)
 
@@ -210,7 +211,15 @@ class OutboxRelay:
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(o.c.id, o.c.topic, o.c.key, o.c.type, o.c.event_id, o.c.payload)
+                    select(
+                        o.c.id,
+                        o.c.topic,
+                        o.c.key,
+                        o.c.type,
+                        o.c.event_id,
+                        o.c.payload,
+                        o.c.traceparent,
+                    )
                     .where(o.c.published_at.is_(None))
                     .order_by(o.c.id)
                     .limit(self.settings.relay_batch_size)
@@ -220,19 +229,28 @@ class OutboxRelay:
             return 0
         futures = []
         send_error: BaseException | None = None
+        spans = []
         for row in rows:
+            # The send continues the trace of the request that wrote the event.
+            span, traceparent = producer_span(
+                row.topic, event_id=row.event_id, traceparent=row.traceparent
+            )
+            spans.append(span)
+            headers = [("ce_type", row.type.encode()), ("ce_id", row.event_id.encode())]
+            if traceparent:
+                headers.append(("traceparent", traceparent.encode()))
             try:
                 fut = await self._producer.send(
-                    row.topic,
-                    value=row.payload.encode(),
-                    key=row.key.encode(),
-                    headers=[("ce_type", row.type.encode()), ("ce_id", row.event_id.encode())],
+                    row.topic, value=row.payload.encode(), key=row.key.encode(), headers=headers
                 )
             except Exception as exc:
                 send_error = exc
                 break
             futures.append(fut)
         results = await asyncio.gather(*futures, return_exceptions=True)
+        for i, span in enumerate(spans):
+            outcome = results[i] if i < len(results) else send_error
+            end_span(span, outcome if isinstance(outcome, BaseException) else None)
         acked: list[int] = []
         acks: list[tuple[int, Any]] = []
         first_error: BaseException | None = send_error

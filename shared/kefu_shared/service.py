@@ -30,6 +30,7 @@ from kefu_shared.logging import configure_logging, get_logger
 from kefu_shared.relay import OutboxRelay
 from kefu_shared.scheduler import PeriodicJob, Scheduler
 from kefu_shared.settings import ServiceSettings
+from kefu_shared.tracing import instrument_app, instrument_engine
 from kefu_shared.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -71,6 +72,7 @@ class ServiceRuntime:
             echo=settings.database_echo,
             pool_size=settings.database_pool_size,
         )
+        instrument_engine(engine)
         rt = cls(
             name=name,
             settings=settings,
@@ -244,6 +246,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = settings
     install_problem_handlers(app)
+    instrument_app(app, service=name, settings=settings.tracing)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)

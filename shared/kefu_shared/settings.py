@@ -18,6 +18,33 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 
 
+class TracingSettings(BaseSettings):
+    """The standard OpenTelemetry variables that decide whether to trace (the SDK reads
+    the rest -- endpoint, headers, sampler, resource attributes -- itself)."""
+
+    model_config = SettingsConfigDict(env_prefix="OTEL_", extra="ignore")
+
+    sdk_disabled: bool = False
+    traces_exporter: str = ""  # "otlp", "console" (comma-separated), "none"
+    exporter_otlp_endpoint: str = ""
+    exporter_otlp_traces_endpoint: str = ""
+    service_name: str = ""
+
+    @property
+    def requested(self) -> bool:
+        """True if these variables configure a trace exporter: tracing is off otherwise."""
+        if self.sdk_disabled:
+            return False
+        if self.traces_exporter.strip():
+            return self.traces_exporter.strip().lower() != "none"
+        return bool(self.exporter_otlp_endpoint or self.exporter_otlp_traces_endpoint)
+
+    @property
+    def exporters(self) -> list[str]:
+        names = [n.strip().lower() for n in (self.traces_exporter or "otlp").split(",")]
+        return [n for n in names if n]
+
+
 class ServiceSettings(BaseSettings):
     """Common configuration; each service subclasses it with its own env prefix.
 
@@ -109,6 +136,8 @@ class ServiceSettings(BaseSettings):
 
     log_level: str = Field("INFO", validation_alias=AliasChoices("KEFU_LOG_LEVEL"))
     log_json: bool = Field(True, validation_alias=AliasChoices("KEFU_LOG_JSON"))
+    # OTEL_* variables (kefu_shared.tracing): tracing is off unless they configure it.
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
 
     @property
     def is_development(self) -> bool:

@@ -18,10 +18,11 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu_shared.audit import AuditEntry, audit_rows
-from kefu_shared.context import current_correlation_id, traceparent_var
+from kefu_shared.context import current_correlation_id
 from kefu_shared.db import utcnow
 from kefu_shared.events import CloudEvent, EventData, make_event
 from kefu_shared.jobs import enqueue
+from kefu_shared.tracing import current_traceparent
 
 _sequence = itertools.count()
 
@@ -67,6 +68,7 @@ def outbox_row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
         "payload": event.model_dump_json(exclude_none=True),
         "created_at": utcnow(),
         "attempts": 0,
+        "traceparent": event.traceparent,
     }
 
 
@@ -178,7 +180,7 @@ class UnitOfWork:
         if not pending:
             return []
         correlation = current_correlation_id()
-        trace = traceparent_var.get()
+        trace = current_traceparent()
         events = [
             make_event(
                 p.data,

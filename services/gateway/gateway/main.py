@@ -18,6 +18,7 @@ from kefu_shared.http.middleware import install_http_middleware
 from kefu_shared.http.problems import install_problem_handlers
 from kefu_shared.logging import configure_logging, get_logger
 from kefu_shared.registry import BACKEND_NAMES
+from kefu_shared.tracing import instrument_app
 
 log = get_logger(__name__)
 UPSTREAMS = BACKEND_NAMES
@@ -63,6 +64,7 @@ def create_app(
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
     install_problem_handlers(app)
+    instrument_app(app, service="gateway", settings=settings.tracing)
     app.include_router(health_router())
 
     @app.get("/metrics", include_in_schema=False)
