@@ -38,6 +38,7 @@ from kefu_shared.errors import NotFound
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
 from kefu_shared.logging import get_logger
 from kefu_shared.metrics import JOB_DURATION, JOBS_FINISHED, JOBS_RECLAIMED
+from kefu_shared.tracing import tracer, untraced
 
 log = get_logger(__name__)
 
@@ -208,6 +209,10 @@ class JobWorker:
     # -- claiming ----------------------------------------------------------------------
     async def claim(self) -> Job | None:
         """Take the oldest due job (queued and due, or running with an expired lease)."""
+        with untraced():  # polling, several times a second: not worth a trace each
+            return await self._claim()
+
+    async def _claim(self) -> Job | None:
         j = self.jobs
         while True:
             now = utcnow()
@@ -291,7 +296,11 @@ class JobWorker:
             handler = self.handlers.get(job.kind)
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
-            result = await handler(job)
+            with tracer().start_as_current_span(
+                f"job {job.kind}",
+                attributes={"kefu.job.id": job.id, "kefu.job.attempt": job.attempt},
+            ):
+                result = await handler(job)
         except asyncio.CancelledError:
             raise  # the lease expires and another worker picks the job up
         except Exception as exc:

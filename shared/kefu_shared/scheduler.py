@@ -30,6 +30,7 @@ from kefu_shared.metrics import (
     SCHEDULED_RUNS,
     SCHEDULER_LEADER,
 )
+from kefu_shared.tracing import tracer, untraced
 
 log = get_logger(__name__)
 
@@ -104,7 +105,8 @@ class Scheduler:
 
     async def _lead(self) -> bool:
         was_leader = self._leadership.is_leader
-        leader = await self._leadership.acquire()
+        with untraced():
+            leader = await self._leadership.acquire()
         SCHEDULER_LEADER.labels(self.service).set(1 if leader else 0)
         if not leader or not was_leader:
             # A new leader does not know when the previous one last ran: run everything now.
@@ -138,7 +140,8 @@ class Scheduler:
         start = time.perf_counter()
         outcome = "succeeded"
         try:
-            await job.run()
+            with tracer().start_as_current_span(f"scheduled {job.name}"):
+                await job.run()
         except asyncio.CancelledError:
             raise
         except Exception as exc:

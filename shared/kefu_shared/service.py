@@ -30,7 +30,7 @@ from kefu_shared.logging import configure_logging, get_logger
 from kefu_shared.relay import OutboxRelay
 from kefu_shared.scheduler import PeriodicJob, Scheduler
 from kefu_shared.settings import ServiceSettings
-from kefu_shared.tracing import instrument_app, instrument_engine
+from kefu_shared.tracing import instrument_app, instrument_engine, untraced
 from kefu_shared.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -121,7 +121,10 @@ class ServiceRuntime:
 
     async def start_background(self, *, relay: bool = True, consumers: bool = True) -> None:
         if relay and self.relay is not None:
-            self.tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+            # The relay's polling is not traced; its sends are (PRODUCER spans).
+            with untraced():
+                task = asyncio.create_task(self.relay.run(), name=f"{self.name}-relay")
+            self.tasks.append(task)
         if consumers and self.consumer is not None and self.consumer.topics:
             self.tasks.append(
                 asyncio.create_task(self.consumer.run(), name=f"{self.name}-consumer")

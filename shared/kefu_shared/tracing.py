@@ -106,6 +106,17 @@ def instrument_engine(engine: Any) -> None:
         SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, skip_dep_check=True)
 
 
+@contextmanager
+def untraced() -> Iterator[None]:
+    """Instrumentation off inside (and in tasks created inside): background polling --
+    relay sweeps, job claims, leadership checks -- would otherwise make a trace of its own
+    several times a second."""
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    with suppress_instrumentation():
+        yield
+
+
 def tracer() -> trace.Tracer:
     return trace.get_tracer(TRACER_NAME)
 

@@ -126,7 +126,7 @@ async def test_a_job_of_an_unknown_kind_fails_visibly(engine: AsyncEngine) -> No
 
 async def test_a_job_whose_worker_died_is_picked_up_after_its_lease(engine: AsyncEngine) -> None:
     job_id = await _enqueue(engine)
-    dead = _worker(engine, {}, lease_s=0.3)
+    dead = _worker(engine, {}, lease_s=2.0)
     claimed = await dead.claim()  # ...and the process dies before finishing
     assert claimed is not None and claimed.id == job_id
     assert (await _status(engine, job_id)).status == "running"
@@ -136,9 +136,9 @@ async def test_a_job_whose_worker_died_is_picked_up_after_its_lease(engine: Asyn
     async def recalc(job: Job) -> None:
         done.append(job.attempt)
 
-    survivor = _worker(engine, {"recalc": recalc}, lease_s=0.3)
+    survivor = _worker(engine, {"recalc": recalc}, lease_s=2.0)
     assert await survivor.claim() is None  # the lease still holds
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(2.1)
     assert await survivor.run_until_idle() == 1
     assert done == [2] and (await _status(engine, job_id)).status == "succeeded"
     # The dead worker's late report changes nothing.
@@ -164,11 +164,11 @@ async def test_a_long_job_keeps_its_lease_while_it_runs(engine: AsyncEngine) -> 
     async def long(job: Job) -> None:
         await release.wait()
 
-    runner = _worker(engine, {"recalc": long}, lease_s=0.3)
+    runner = _worker(engine, {"recalc": long}, lease_s=1.0)
     job = await runner.claim()
     assert job is not None
     task = asyncio.create_task(runner.execute(job))
-    await asyncio.sleep(0.8)  # more than two leases
+    await asyncio.sleep(2.5)  # more than two leases
     assert await _worker(engine, {}).claim() is None
     release.set()
     assert await task == "succeeded"

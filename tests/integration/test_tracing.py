@@ -102,3 +102,10 @@ async def test_a_request_is_one_trace_from_http_to_another_services_consumer(
         s.parent.span_id for s in traced if s.kind is SpanKind.CLIENT and s.parent is not None
     }
     assert process.context.span_id in sql_parents
+    # The relays' polling of their outboxes (every 50 ms here) made no traces of its own.
+    polls = [
+        s
+        for s in spans.get_finished_spans()
+        if s.parent is None and "published_at" in str((s.attributes or {}).get("db.statement", ""))
+    ]
+    assert polls == [], [(s.name, dict(s.attributes or {})) for s in polls]
