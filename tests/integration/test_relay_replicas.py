@@ -59,6 +59,11 @@ async def test_only_one_relay_is_active_and_a_standby_takes_over(
                 ),
                 timeout=30,
             )
+            # The relay counts a sweep once its commit returns, a moment after the rows
+            # show as published.
+            await eventually(
+                lambda: asyncio.sleep(0, sum(r.published for r in relays) == 5), timeout=10
+            )
             assert active.published == 5 and standby.published == 0
 
             await active.stop()  # the active replica goes away; its lock is released
