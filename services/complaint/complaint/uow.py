@@ -8,11 +8,12 @@ its customer and product unit -- in the same transaction as the change."""
 
 from __future__ import annotations
 
-from typing import Self
+from collections.abc import Sequence
+from typing import Any, Protocol, Self
 
 from complaint.models import Complaint
 from complaint.repository import ComplaintRepository, CustomerCopies
-from complaint.stats.cells import contribution, delta_rows
+from complaint.stats.cells import Contribution, contribution, delta_rows
 from complaint.stats.repository import StatsRepository
 from kefu_shared.uow import UnitOfWork
 
@@ -30,16 +31,34 @@ class ComplaintUnitOfWork(UnitOfWork):
         return self
 
     async def commit(self) -> None:
-        rows = []
-        for complaint, before in self.complaints.touched():
-            rows += delta_rows(before, contribution(complaint))
-            if before is None:
-                await count_repeats(self.stats, complaint)
-        await self.stats.add_deltas(rows)
+        await record_statistics(self.complaints, self.stats)
         await super().commit()
 
 
-async def count_repeats(stats: StatsRepository, complaint: Complaint) -> None:
+class _Touched(Protocol):
+    def touched(self) -> list[tuple[Complaint, Contribution | None]]: ...
+
+
+class _Stats(Protocol):
+    async def add_deltas(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    async def count_repeat(
+        self, *, kind: str, key: str, dealer: str | None, by: int = 1
+    ) -> None: ...
+
+
+async def record_statistics(complaints: _Touched, stats: _Stats) -> None:
+    """What the complaints changed in this unit of work moved in the statistics (also
+    called by the unit tests' fake unit of work)."""
+    rows = []
+    for complaint, before in complaints.touched():
+        rows += delta_rows(before, contribution(complaint))
+        if before is None:
+            await count_repeats(stats, complaint)
+    await stats.add_deltas(rows)
+
+
+async def count_repeats(stats: _Stats, complaint: Complaint) -> None:
     """A new complaint counts for its customer and its product unit (repeat complaints)."""
     await stats.count_repeat(kind="customer", key=complaint.customer_id, dealer=complaint.dealer_id)
     if complaint.serial_number:
