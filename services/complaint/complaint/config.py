@@ -22,13 +22,13 @@ class DeadlineSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COMPLAINT_DEADLINES_", extra="ignore")
 
     acknowledge_hours: dict[str, float] = Field(
-        default_factory=lambda: {"critical": 2, "major": 4, "minor": 24}
+        default_factory=lambda: {"critical": 2.0, "major": 4.0, "minor": 24.0}
     )
     resolve_days: dict[str, int] = Field(
         default_factory=lambda: {"critical": 3, "major": 7, "minor": 15}
     )
     key_account_acknowledge_hours: dict[str, float] = Field(
-        default_factory=lambda: {"critical": 1, "major": 2, "minor": 8}
+        default_factory=lambda: {"critical": 1.0, "major": 2.0, "minor": 8.0}
     )
     key_account_resolve_days: dict[str, int] = Field(
         default_factory=lambda: {"critical": 2, "major": 5, "minor": 10}

@@ -31,12 +31,13 @@ class ComplaintUnitOfWork(UnitOfWork):
         return self
 
     async def commit(self) -> None:
-        await record_statistics(self.complaints, self.stats)
+        # Held until the events are collected: a complaint flushed early (an autoflush)
+        # is only weakly referenced by the session, and its pending events would go with
+        # it if nothing else kept it (a consumer's handler has returned by now).
+        touched = self.complaints.touched()
+        await record_statistics(touched, self.stats)
         await super().commit()
-
-
-class _Touched(Protocol):
-    def touched(self) -> list[tuple[Complaint, Contribution | None]]: ...
+        del touched
 
 
 class _Stats(Protocol):
@@ -47,11 +48,13 @@ class _Stats(Protocol):
     ) -> None: ...
 
 
-async def record_statistics(complaints: _Touched, stats: _Stats) -> None:
+async def record_statistics(
+    touched: Sequence[tuple[Complaint, Contribution | None]], stats: _Stats
+) -> None:
     """What the complaints changed in this unit of work moved in the statistics (also
     called by the unit tests' fake unit of work)."""
     rows = []
-    for complaint, before in complaints.touched():
+    for complaint, before in touched:
         rows += delta_rows(before, contribution(complaint))
         if before is None:
             await count_repeats(stats, complaint)

@@ -49,7 +49,9 @@ class ComplaintHarness:
             await uow.session.commit()
         return cid
 
-    async def file(self, customer_id: str, role: str = "agent", **body: Any) -> dict[str, Any]:
+    async def file(
+        self, customer_id: str, role: str = "agent", dealer: str | None = None, **body: Any
+    ) -> dict[str, Any]:
         payload = {
             "channel": "phone",
             "customer_id": customer_id,
@@ -59,9 +61,7 @@ class ComplaintHarness:
             "product": {"model": "KF-200", "serial_number": "SN-1"},
             **body,
         }
-        headers = self.auth(
-            role, **({"dealer_id": body.pop("_dealer")} if "_dealer" in body else {})
-        )
+        headers = self.auth(role, dealer_id=dealer)
         r = await self.http.post("/api/v1/complaints", json=payload, headers=headers)
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]

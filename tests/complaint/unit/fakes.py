@@ -166,7 +166,7 @@ class FakeComplaintUnitOfWork(FakeUnitOfWork):
         return [r.action for r in self.records(complaint_id)]
 
     async def commit(self) -> None:
-        await record_statistics(self.complaints, self.stats)
+        await record_statistics(self.complaints.touched(), self.stats)
         rows = audit_rows(self._audit_pending, correlation_id=None)
         self._audit_pending.clear()
         start = len(self.audited)
