@@ -14,7 +14,7 @@ from complaint.uow import ComplaintUnitOfWork
 from kefu_shared.service import RuntimeDep
 
 
-def get_settings(request: Request) -> ComplaintSettings:
+async def get_settings(request: Request) -> ComplaintSettings:
     """The settings the app was created with (``create_app``); never built per request."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
@@ -22,7 +22,7 @@ def get_settings(request: Request) -> ComplaintSettings:
 SettingsDep = Annotated[ComplaintSettings, Depends(get_settings)]
 
 
-def get_policy(request: Request) -> ComplaintPolicy:
+async def get_policy(request: Request) -> ComplaintPolicy:
     """The rules and calendar built once with the app (``create_app``)."""
     return request.app.state.policy  # type: ignore[no-any-return]
 
@@ -31,8 +31,9 @@ PolicyDep = Annotated[ComplaintPolicy, Depends(get_policy)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def get_uow(runtime: RuntimeDep) -> ComplaintUnitOfWork:
-    """A fresh unit of work per request; the use case opens and commits it."""
+async def get_uow(runtime: RuntimeDep) -> ComplaintUnitOfWork:
+    """A fresh unit of work per request; the use case opens and commits it (async: a
+    plain function would be run in the thread pool for every request)."""
     return runtime.uow()  # type: ignore[return-value]  # create_app sets uow_class
 
 

@@ -25,7 +25,10 @@ from tests.support import DatabaseFactory, eventually, read_topic, running_stack
 @pytest.fixture
 async def svc(dbs: DatabaseFactory, broker: DevBroker) -> AsyncIterator[ComplaintHarness]:
     async with running_stack(
-        dbs, broker.bootstrap, ("complaint",), gateway=False,
+        dbs,
+        broker.bootstrap,
+        ("complaint",),
+        gateway=False,
         complaint={"escalation": EscalationSettings(sweep_interval_s=0)},
     ) as stack:
         harness = ComplaintHarness(stack)
@@ -41,7 +44,9 @@ async def publish(bootstrap: str, *items: tuple[str, EventData, str]) -> None:
         for topic, data, subject in items:
             event = make_event(data, source="/services/test", subject=subject)
             await producer.send_and_wait(
-                topic, value=event.to_json_bytes(), key=subject.encode(),
+                topic,
+                value=event.to_json_bytes(),
+                key=subject.encode(),
                 headers=[("ce_type", event.type.encode()), ("ce_id", event.id.encode())],
             )
     finally:
@@ -58,7 +63,11 @@ async def test_customer_ticket_and_survey_events_drive_the_complaint(
     boot = broker.bootstrap
     await publish(
         boot,
-        ("customer.events.v1", registered("k1", tier="large", key_account=True, dealer_id="d1"), "k1"),
+        (
+            "customer.events.v1",
+            registered("k1", tier="large", key_account=True, dealer_id="d1"),
+            "k1",
+        ),
         ("customer.events.v1", registered("old"), "old"),
     )
 
@@ -73,17 +82,29 @@ async def test_customer_ticket_and_survey_events_drive_the_complaint(
     c = await svc.file("k1", severity="critical")
     normal = await svc.file("old", severity="critical")
     assert (c["key_account"], c["dealer_id"]) == (True, "d1")
-    assert c["acknowledge_due"] < normal["acknowledge_due"] or c["received_at"] > normal["received_at"]
+    assert (
+        c["acknowledge_due"] < normal["acknowledge_due"] or c["received_at"] > normal["received_at"]
+    )
 
     # On-site service: the request goes out, the ticket's events come back.
     await svc.act(c, "acknowledge")
     await svc.act(c, "request_onsite", onsite_address="Plant 2, Ningbo")
     await publish(
         boot,
-        ("ticket.events.v1", TicketOpened(id="t1", number="TS-9", customer_id="k1",
-                                          complaint_id=c["id"], status="open"), "t1"),
-        ("ticket.events.v1", TicketVisitRecorded(id="t1", number="TS-9", customer_id="k1",
-                                                 status="in_progress", visit_number=1), "t1"),
+        (
+            "ticket.events.v1",
+            TicketOpened(
+                id="t1", number="TS-9", customer_id="k1", complaint_id=c["id"], status="open"
+            ),
+            "t1",
+        ),
+        (
+            "ticket.events.v1",
+            TicketVisitRecorded(
+                id="t1", number="TS-9", customer_id="k1", status="in_progress", visit_number=1
+            ),
+            "t1",
+        ),
     )
 
     async def ticket_progress() -> dict[str, Any] | None:
@@ -112,8 +133,9 @@ async def test_customer_ticket_and_survey_events_drive_the_complaint(
 
     await eventually(reopened, timeout=30)
     # A merge moves the complaints of the merged customer to the survivor.
-    await publish(boot, ("customer.events.v1",
-                         CustomerMerged(surviving_id="k1", merged_ids=["old"]), "k1"))
+    await publish(
+        boot, ("customer.events.v1", CustomerMerged(surviving_id="k1", merged_ids=["old"]), "k1")
+    )
 
     async def moved() -> bool:
         r = await svc.http.get(f"/api/v1/complaints/{normal['id']}", headers=svc.auth())
@@ -135,7 +157,10 @@ async def test_overdue_complaints_escalate_within_the_sweep_interval(
     dbs: DatabaseFactory, broker: DevBroker
 ) -> None:
     async with running_stack(
-        dbs, broker.bootstrap, ("complaint",), gateway=False,
+        dbs,
+        broker.bootstrap,
+        ("complaint",),
+        gateway=False,
         complaint={"escalation": EscalationSettings(sweep_interval_s=0.2)},
     ) as stack:
         svc = ComplaintHarness(stack)
@@ -151,6 +176,13 @@ async def test_overdue_complaints_escalate_within_the_sweep_interval(
             events = await eventually(escalated, timeout=20)
             assert [e.data["level"] for e in events] == [1, 2, 3]
             records = await read_topic(broker.bootstrap, "complaint.events.v1", min_count=4)
-            assert sum(1 for _, v, _ in records
-                       if not isinstance(v, bytes) and v.type == "complaint.escalated"
-                       and v.subject == c["id"]) == 3
+            assert (
+                sum(
+                    1
+                    for _, v, _ in records
+                    if not isinstance(v, bytes)
+                    and v.type == "complaint.escalated"
+                    and v.subject == c["id"]
+                )
+                == 3
+            )

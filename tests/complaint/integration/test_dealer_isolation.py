@@ -30,15 +30,21 @@ async def test_another_dealers_complaint_is_404_on_every_route(
         await http.get(f"/api/v1/complaints/{cid}", headers=h),
         await http.get(f"/api/v1/complaints/{cid}/records", headers=h),
         await http.get(f"/api/v1/complaints/{cid}/corrective-actions", headers=h),
-        await http.post(f"/api/v1/complaints/{cid}/actions/note", json={"reason": "x"},
-                        headers={**h, "If-Match": "*"}),
+        await http.post(
+            f"/api/v1/complaints/{cid}/actions/note",
+            json={"reason": "x"},
+            headers={**h, "If-Match": "*"},
+        ),
         await http.post(
             f"/api/v1/complaints/{cid}/corrective-actions",
             json={"kind": "corrective", "description": "x", "owner": "o", "due_date": "2026-12-31"},
             headers=complaint_svc.auth("agent", dealer_id="d1"),
         ),
-        await http.patch(f"/api/v1/complaints/{cid}/corrective-actions/x", json={},
-                         headers={**complaint_svc.auth("agent", dealer_id="d1"), "If-Match": "*"}),
+        await http.patch(
+            f"/api/v1/complaints/{cid}/corrective-actions/x",
+            json={},
+            headers={**complaint_svc.auth("agent", dealer_id="d1"), "If-Match": "*"},
+        ),
     ]
     assert [r.status_code for r in answers] == [404] * len(answers), [r.text for r in answers]
     mine = await http.get(f"/api/v1/complaints/{two_dealers['mine']['id']}", headers=h)

@@ -60,8 +60,12 @@ async def test_corrective_actions_are_planned_tracked_and_recorded(
     svc = complaint_svc
     c = await svc.file(await svc.customer("c1"))
     url = f"/api/v1/complaints/{c['id']}/corrective-actions"
-    plan = {"kind": "corrective", "description": "new bracket", "owner": "eng-li",
-            "due_date": "2026-12-31"}
+    plan = {
+        "kind": "corrective",
+        "description": "new bracket",
+        "owner": "eng-li",
+        "due_date": "2026-12-31",
+    }
     r = await svc.http.post(url, json=plan, headers=svc.auth())
     assert r.status_code == 422  # not investigated yet
     await svc.act(c, "acknowledge")
@@ -70,17 +74,21 @@ async def test_corrective_actions_are_planned_tracked_and_recorded(
     r = await svc.http.post(url, json=plan, headers=svc.auth())
     assert r.status_code == 201, r.text
     item, etag = r.json(), r.headers["ETag"]
-    r = await svc.http.patch(f"{url}/{item['id']}", json={"status": "done"},
-                             headers={**svc.auth(), "If-Match": etag})
+    r = await svc.http.patch(
+        f"{url}/{item['id']}", json={"status": "done"}, headers={**svc.auth(), "If-Match": etag}
+    )
     assert r.status_code == 200 and r.json()["done_at"]
-    r = await svc.http.patch(f"{url}/{item['id']}", json={"status": "open"},
-                             headers={**svc.auth(), "If-Match": etag})
+    r = await svc.http.patch(
+        f"{url}/{item['id']}", json={"status": "open"}, headers={**svc.auth(), "If-Match": etag}
+    )
     assert r.status_code == 412
     listed = (await svc.http.get(url, headers=svc.auth())).json()["items"]
     assert [(x["kind"], x["status"]) for x in listed] == [("corrective", "done")]
-    records = (await svc.http.get(f"/api/v1/complaints/{c['id']}/records", headers=svc.auth()))
+    records = await svc.http.get(f"/api/v1/complaints/{c['id']}/records", headers=svc.auth())
     assert [x["action"] for x in records.json()["items"]][:2] == [
-        "update_corrective_action", "plan_corrective_action"]
+        "update_corrective_action",
+        "plan_corrective_action",
+    ]
 
 
 async def test_escalation_sweep_on_the_database_escalates_once_and_records(
@@ -95,11 +103,19 @@ async def test_escalation_sweep_on_the_database_escalates_once_and_records(
     assert await escalate_overdue(svc.runtime.uow, policy) == 0
     events = await svc.events("complaint.escalated")
     assert [(e.data["level"], e.data["escalated_to"]) for e in events] == [
-        (1, "supervisor"), (2, "department_manager"), (3, "general_manager")]
+        (1, "supervisor"),
+        (2, "department_manager"),
+        (3, "general_manager"),
+    ]
     body = (await svc.http.get(f"/api/v1/complaints/{c['id']}", headers=svc.auth())).json()
-    assert (body["escalation_level"], body["overdue"], body["next_escalation_at"]) == (3, True, None)
-    r = await svc.http.get(f"/api/v1/complaints/{c['id']}/records?action=escalate",
-                           headers=svc.auth())
+    assert (body["escalation_level"], body["overdue"], body["next_escalation_at"]) == (
+        3,
+        True,
+        None,
+    )
+    r = await svc.http.get(
+        f"/api/v1/complaints/{c['id']}/records?action=escalate", headers=svc.auth()
+    )
     assert len(r.json()["items"]) == 3
 
 
@@ -135,17 +151,23 @@ async def test_statistics_count_rates_times_and_repeats_before_and_after_the_fol
     assert by_category["product_quality"]["share"] == round(2 / 3, 4)
     assert {g["value"]: g["received"] for g in after["by"]["dealer"]} == {"d1": 2, "": 1}
     assert {g["value"]: g["received"] for g in after["by"]["product_model"]} == {
-        "KF-200": 2, "KF-900": 1}
+        "KF-200": 2,
+        "KF-900": 1,
+    }
     assert after["repeats"]["repeat_customers"] == 1
     assert after["repeats"]["top_customers"] == [{"key": "c1", "complaints": 2}]
     assert after["repeats"]["top_units"] == [{"key": "KF-200|SN-1", "complaints": 2}]
     month = after["by"]["month"][0]["value"]
     assert (await stats(f"?month_from={month}&month_to={month}"))["total"]["received"] == 3
     assert (await stats("?month_to=2000-01"))["total"]["received"] == 0
-    r = await svc.http.get("/api/v1/complaints/stats?format=csv&by=severity",
-                           headers=svc.auth("analyst"))
+    r = await svc.http.get(
+        "/api/v1/complaints/stats?format=csv&by=severity", headers=svc.auth("analyst")
+    )
     rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
     assert [(x["dimension"], x["value"], x["received"]) for x in rows] == [
-        ("total", "", "3"), ("severity", "major", "2"), ("severity", "minor", "1")]
+        ("total", "", "3"),
+        ("severity", "major", "2"),
+        ("severity", "minor", "1"),
+    ]
     r = await svc.http.get("/api/v1/complaints/stats?by=colour", headers=svc.auth())
     assert r.status_code == 422

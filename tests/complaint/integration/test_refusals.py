@@ -21,8 +21,13 @@ async def test_unknown_customer_is_a_422_naming_the_field(complaint_svc: Complai
     before = await counts(complaint_svc)
     r = await complaint_svc.http.post(
         "/api/v1/complaints",
-        json={"channel": "web", "customer_id": "nobody", "category": "delivery",
-              "severity": "minor", "description": "late"},
+        json={
+            "channel": "web",
+            "customer_id": "nobody",
+            "category": "delivery",
+            "severity": "minor",
+            "description": "late",
+        },
         headers=complaint_svc.auth(),
     )
     assert r.status_code == 422
@@ -36,9 +41,15 @@ async def test_invalid_intake_is_refused_naming_each_field(complaint_svc: Compla
     before = await counts(complaint_svc)
     r = await complaint_svc.http.post(
         "/api/v1/complaints",
-        json={"channel": "pigeon", "customer_id": "c1", "category": "delivery",
-              "severity": "huge", "description": "", "attachments": [{"name": "x"}],
-              "color": "red"},
+        json={
+            "channel": "pigeon",
+            "customer_id": "c1",
+            "category": "delivery",
+            "severity": "huge",
+            "description": "",
+            "attachments": [{"name": "x"}],
+            "color": "red",
+        },
         headers=complaint_svc.auth(),
     )
     assert r.status_code == 422
@@ -84,8 +95,13 @@ async def test_intake_retried_with_the_same_idempotency_key_files_once(
     complaint_svc: ComplaintHarness,
 ) -> None:
     await complaint_svc.customer("c1")
-    body = {"channel": "email", "customer_id": "c1", "category": "billing",
-            "severity": "minor", "description": "charged twice"}
+    body = {
+        "channel": "email",
+        "customer_id": "c1",
+        "category": "billing",
+        "severity": "minor",
+        "description": "charged twice",
+    }
     h = {**complaint_svc.auth(), "Idempotency-Key": "k-1"}
     first = await complaint_svc.http.post("/api/v1/complaints", json=body, headers=h)
     again = await complaint_svc.http.post("/api/v1/complaints", json=body, headers=h)

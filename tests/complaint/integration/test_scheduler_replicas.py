@@ -23,8 +23,11 @@ pytestmark = pytest.mark.skipif(
 
 
 async def test_two_replicas_escalate_each_level_once(dbs: DatabaseFactory) -> None:
-    fast = {"relay_enabled": False, "consumers_enabled": False,
-            "escalation": EscalationSettings(sweep_interval_s=0.1)}
+    fast = {
+        "relay_enabled": False,
+        "consumers_enabled": False,
+        "escalation": EscalationSettings(sweep_interval_s=0.1),
+    }
     async with running_stack(
         dbs, "127.0.0.1:1", ("complaint",), gateway=False, complaint=fast
     ) as stack:
@@ -47,7 +50,5 @@ async def test_two_replicas_escalate_each_level_once(dbs: DatabaseFactory) -> No
                 seen = Counter((e.subject, e.data["level"]) for e in events)
                 assert set(seen) == {(i, lv) for i in ids for lv in (1, 2, 3)}
                 assert set(seen.values()) == {1}
-                leaders = [
-                    app.state.runtime for app in (stack.apps["complaint"], second)
-                ]
+                leaders = [app.state.runtime for app in (stack.apps["complaint"], second)]
                 assert len(leaders) == 2

@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from complaint.stats.cells import COUNTERS, DIMENSIONS
 from complaint.stats.tables import repeat_counts, stat_deltas, stat_rollup
 
+# The roll-up's dealer key of the rows that count every dealer's complaints.
+ALL = "*"
+
 
 def _upsert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -74,28 +77,28 @@ class StatsRepository:
         if high is None:
             return 0
         sums = [func.sum(stat_deltas.c[n]).label(n) for n in COUNTERS]
-        dealer = stat_deltas.c.dealer
+        month = stat_deltas.c.month
         for dimension in DIMENSIONS:
             value = stat_deltas.c[dimension]
-            query = (
-                select(
-                    literal(dimension).label("dimension"),
-                    value.label("value"),
-                    stat_deltas.c.month,
-                    dealer,
-                    *sums,
+            # Each dealer's rows, and the rows of all dealers together (dealer "*"), so
+            # that a statistic reads a few hundred rows whoever asks.
+            for dealer, group in (
+                (stat_deltas.c.dealer, (stat_deltas.c.dealer,)),
+                (literal(ALL), ()),
+            ):
+                query = (
+                    select(literal(dimension), value, month, dealer, *sums)
+                    .where(stat_deltas.c.id <= high, true())
+                    .group_by(value, month, *group)
                 )
-                .where(stat_deltas.c.id <= high, true())
-                .group_by(value, stat_deltas.c.month, dealer)
-            )
-            stmt = _upsert(session)(stat_rollup).from_select(
-                ["dimension", "value", "month", "dealer", *COUNTERS], query
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["dimension", "value", "month", "dealer"],
-                set_={n: stat_rollup.c[n] + stmt.excluded[n] for n in COUNTERS},
-            )
-            await session.execute(stmt)
+                stmt = _upsert(session)(stat_rollup).from_select(
+                    ["dimension", "value", "month", "dealer", *COUNTERS], query
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["dimension", "value", "month", "dealer"],
+                    set_={n: stat_rollup.c[n] + stmt.excluded[n] for n in COUNTERS},
+                )
+                await session.execute(stmt)
         result = await session.execute(delete(stat_deltas).where(stat_deltas.c.id <= high))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -118,12 +121,13 @@ class StatsRepository:
             conds = []
             if table is stat_rollup:
                 conds.append(stat_rollup.c.dimension == dimension)
+                conds.append(stat_rollup.c.dealer == (ALL if dealer is None else dealer))
+            elif dealer is not None:
+                conds.append(stat_deltas.c.dealer == dealer)
             if month_from:
                 conds.append(table.c.month >= month_from)
             if month_to:
                 conds.append(table.c.month <= month_to)
-            if dealer is not None:
-                conds.append(table.c.dealer == dealer)
             stmt = (
                 select(value.label("value"), *[func.sum(table.c[n]).label(n) for n in COUNTERS])
                 .where(and_(true(), *conds))

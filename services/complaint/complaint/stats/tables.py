@@ -32,7 +32,13 @@ stat_rollup = Table(
     Column("dealer", String(64), primary_key=True),
     *(_counter(n) for n in COUNTERS),
 )
-Index("ix_complaint_stats_dealer", stat_rollup.c.dealer, stat_rollup.c.dimension)
+# A statistic reads one dimension of one dealer (or "*", all of them) over some months.
+Index(
+    "ix_complaint_stats_read",
+    stat_rollup.c.dimension,
+    stat_rollup.c.dealer,
+    stat_rollup.c.month,
+)
 
 # kind "customer" (key: customer id) or "unit" (key: product model + "|" + serial number).
 repeat_counts = Table(

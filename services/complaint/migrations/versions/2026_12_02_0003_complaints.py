@@ -134,7 +134,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("complaint_stats", schema=None) as batch_op:
-        batch_op.create_index("ix_complaint_stats_dealer", ["dealer", "dimension"], unique=False)
+        batch_op.create_index(
+            "ix_complaint_stats_read", ["dimension", "dealer", "month"], unique=False
+        )
 
     op.create_table(
         "complaint_survey_recoveries",
@@ -310,7 +312,7 @@ def downgrade() -> None:
     op.drop_table("complaints")
     op.drop_table("complaint_survey_recoveries")
     with op.batch_alter_table("complaint_stats", schema=None) as batch_op:
-        batch_op.drop_index("ix_complaint_stats_dealer")
+        batch_op.drop_index("ix_complaint_stats_read")
 
     op.drop_table("complaint_stats")
     op.drop_table("complaint_stat_deltas")
