@@ -11,7 +11,8 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from complaint import service
 from complaint.deps import IfMatch, PolicyDep, UowDep
-from complaint.models import Complaint, CorrectiveAction
+from complaint.models import Complaint
+from complaint.records import CorrectiveAction
 from complaint.schemas import (
     ActionRequest,
     ComplaintCreate,

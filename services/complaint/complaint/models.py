@@ -16,7 +16,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -26,13 +25,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from complaint.escalating import Escalating, OutsideFacts
 from kefu_shared.audit import AuditEntry, audit_transition
 from kefu_shared.contracts.complaint import (
     ComplaintAcknowledged,
     ComplaintAssigned,
     ComplaintClosed,
     ComplaintCompensationApproved,
-    ComplaintEscalated,
     ComplaintOnsiteServiceRequested,
     ComplaintReceived,
     ComplaintRejected,
@@ -66,7 +65,7 @@ platform = PlatformTables(Base.metadata, audit=True, jobs=True)
 customer_copies = customer_copy_table(Base.metadata)
 
 
-class Complaint(EventRecorder, Base):
+class Complaint(Escalating, OutsideFacts, EventRecorder, Base):
     __tablename__ = "complaints"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
@@ -398,104 +397,6 @@ class Complaint(EventRecorder, Base):
         finally:
             self.__dict__.pop("_survey_response_id", None)
 
-    # --- escalation --------------------------------------------------------------------
-
-    def _target(self) -> tuple[str, datetime] | None:
-        """The deadline the complaint is running against now, if any."""
-        if self.status == "received":
-            return "acknowledge", self.acknowledge_due
-        if self.status in ("acknowledged", "investigating", "resolution_proposed", "reopened"):
-            return "resolve", self.resolve_due
-        return None
-
-    def _schedule_escalation(self, now: datetime | None = None) -> None:
-        target = self._target()
-        if target is None or self.escalation_level >= self.policy.top_level:
-            self.next_escalation_at = None
-            return
-        self.next_escalation_at = self.policy.level_due(target[1], self.escalation_level + 1)
-
-    def escalate(
-        self, *, policy: ComplaintPolicy, now: datetime, audit: Callable[[AuditEntry], None]
-    ) -> list[int]:
-        """Go up every level whose time has come (once each); return the levels reached.
-        Each level is recorded and raises ``complaint.escalated`` naming its owner."""
-        self.bind(policy)
-        target = self._target()
-        reached: list[int] = []
-        while (
-            target is not None
-            and self.escalation_level < policy.top_level
-            and policy.level_due(target[1], self.escalation_level + 1) <= now
-        ):
-            previous = self.escalation_level
-            self.escalation_level += 1
-            self.overdue = True
-            level_name, owner = policy.level_owner(self.escalation_level, self.department)
-            audit(
-                AuditEntry(
-                    aggregate_type="complaint",
-                    aggregate_id=self.id,
-                    action="escalate",
-                    actor="system",
-                    reason=f"{target[0]} overdue since {target[1].isoformat()}: "
-                    f"escalated to the {level_name.replace('_', ' ')} ({owner})",
-                    changes={"escalation_level": {"from": previous, "to": self.escalation_level}},
-                    related_ids=[owner],
-                    at=now,
-                )
-            )
-            self.record(
-                ComplaintEscalated(
-                    **{**self._facts(), "level": self.escalation_level},
-                    previous_level=previous,
-                    escalated_to=level_name,
-                    owner=owner,
-                    overdue_target=target[0],
-                )
-            )
-            reached.append(self.escalation_level)
-        if reached:
-            self.version += 1
-        self._schedule_escalation(now)
-        return reached
-
-    # --- facts from other services ------------------------------------------------------
-
-    def ticket_progress(
-        self, *, ticket_id: str, number: str | None, status: str | None, visits: int | None
-    ) -> dict[str, dict[str, Any]]:
-        """Follow the linked ticket; returns what changed (for the record)."""
-        before = (self.ticket_id, self.ticket_number, self.ticket_status, self.ticket_visits)
-        self.ticket_id = ticket_id
-        self.ticket_number = number or self.ticket_number
-        self.ticket_status = status or self.ticket_status
-        if visits is not None:
-            self.ticket_visits = max(self.ticket_visits, visits)
-        after = (self.ticket_id, self.ticket_number, self.ticket_status, self.ticket_visits)
-        names = ("ticket_id", "ticket_number", "ticket_status", "ticket_visits")
-        changes = {
-            n: {"from": b, "to": a} for n, b, a in zip(names, before, after, strict=True) if a != b
-        }
-        if changes:
-            self.version += 1
-        return changes
-
-    def move_to_customer(self, surviving_id: str) -> None:
-        """The customer was merged into ``surviving_id``."""
-        self.customer_id = surviving_id
-        self.version += 1
-
-    def erase_personal_data(self) -> None:
-        """The customer was erased (PIPL): free text and attachments may name them."""
-        self.description = "(erased)"
-        self.requested_outcome = None
-        self.customer_feedback = None
-        self.onsite_address = None
-        self.onsite_description = None
-        self.attachments = []
-        self.version += 1
-
     # --- event payloads ----------------------------------------------------------------
 
     def _facts(self, record: TransitionRecord | None = None) -> dict[str, Any]:
@@ -519,45 +420,5 @@ class Complaint(EventRecorder, Base):
         }
 
 
-class CorrectiveAction(Base):
-    """Containment, corrective or preventive action of an investigation (8D, light)."""
-
-    __tablename__ = "complaint_actions"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    complaint_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("complaints.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(12))  # containment | corrective | preventive
-    description: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(100))
-    due_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12))  # open | in_progress | done | cancelled
-    done_at: Mapped[datetime | None] = mapped_column()
-    version: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    __mapper_args__: ClassVar[dict[str, Any]] = {
-        "version_id_col": version,
-        "version_id_generator": False,
-    }
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.id}.{self.version}"'
-
-
-class SurveyRecovery(Base):
-    """A dissatisfied survey response acted on once: the complaint it reopened or the
-    follow-up complaint it opened, whatever the duplicates of the response."""
-
-    __tablename__ = "complaint_survey_recoveries"
-
-    response_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    complaint_id: Mapped[str] = mapped_column(String(36))
-    outcome: Mapped[str] = mapped_column(String(16))  # reopened | follow_up | ignored
-    follow_up_id: Mapped[str | None] = mapped_column(String(36))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
+from complaint.records import CorrectiveAction, SurveyRecovery  # noqa: E402,F401
 from complaint.stats import tables as _stats_tables  # noqa: E402,F401  (Base.metadata)

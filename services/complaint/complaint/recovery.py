@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from complaint.models import Complaint, SurveyRecovery
+from complaint.models import Complaint
 from complaint.policy import ComplaintPolicy
+from complaint.records import SurveyRecovery
 from complaint.repository import CustomerCopy
 from complaint.service import open_complaint
 from kefu_shared.audit import AuditEntry

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Select, Text, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from complaint.models import Complaint, CorrectiveAction, SurveyRecovery, customer_copies, platform
+from complaint.models import Complaint, customer_copies, platform
+from complaint.records import CorrectiveAction, SurveyRecovery
 from complaint.stats.cells import Contribution, contribution
 from kefu_shared.audit import AuditRead, list_audit
 from kefu_shared.auth import Principal

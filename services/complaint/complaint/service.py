@@ -10,8 +10,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from complaint.models import Complaint, CorrectiveAction
+from complaint.models import Complaint
 from complaint.policy import ComplaintPolicy
+from complaint.records import CorrectiveAction
 from complaint.repository import ComplaintFilter, CustomerCopy
 from complaint.schemas import ComplaintCreate, CorrectiveActionCreate, CorrectiveActionUpdate
 from complaint.workflow import COMPLAINT_WORKFLOW

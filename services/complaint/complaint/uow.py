@@ -22,6 +22,7 @@ class ComplaintUnitOfWork(UnitOfWork):
     complaints: ComplaintRepository
     customers: CustomerCopies
     stats: StatsRepository
+    _committing: list[tuple[Complaint, Contribution | None]]
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -30,14 +31,16 @@ class ComplaintUnitOfWork(UnitOfWork):
         self.stats = StatsRepository(self.session)
         return self
 
-    async def commit(self) -> None:
-        # Held until the events are collected: a complaint flushed early (an autoflush)
-        # is only weakly referenced by the session, and its pending events would go with
-        # it if nothing else kept it (a consumer's handler has returned by now).
-        touched = self.complaints.touched()
-        await record_statistics(touched, self.stats)
-        await super().commit()
-        del touched
+    async def before_commit(self) -> None:
+        # Held until the unit of work ends: a complaint flushed early (an autoflush) is
+        # only weakly referenced by the session, and its pending events would go with it
+        # if nothing else kept it (a consumer's handler has returned by now).
+        self._committing = self.complaints.touched()
+        await record_statistics(self._committing, self.stats)
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._committing = []
+        await super().__aexit__(*exc)
 
 
 class _Stats(Protocol):

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from complaint.models import Complaint, CorrectiveAction, SurveyRecovery
+from complaint.models import Complaint
+from complaint.records import CorrectiveAction, SurveyRecovery
 from complaint.repository import CustomerCopy
 from complaint.stats.cells import COUNTERS, Contribution, contribution
 from complaint.uow import record_statistics
-from kefu_shared.audit import AuditEntry, AuditRead, audit_rows
+from kefu_shared.audit import AuditRead, audit_rows
 from kefu_shared.auth import Principal
 from kefu_shared.db import utcnow
 from kefu_shared.testing import FakeUnitOfWork
@@ -152,28 +153,21 @@ class FakeComplaintUnitOfWork(FakeUnitOfWork):
         self.complaints = FakeComplaints(self)
         self.customers = FakeCustomerCopies()
         self.stats = FakeStats()
-        self.audited: list[AuditRead] = []
-        self._audit_pending: list[AuditEntry] = []
-
-    def audit(self, entry: AuditEntry) -> None:
-        self._audit_pending.append(entry)
 
     def records(self, complaint_id: str) -> list[AuditRead]:
-        """The committed record of one complaint, oldest first (test helper)."""
-        return [r for r in self.audited if r.aggregate_id == complaint_id]
+        """The committed record of one complaint, oldest first (test helper), as the
+        records route reads it."""
+        rows = audit_rows(
+            [e for e in self.audited if e.aggregate_id == complaint_id], correlation_id=None
+        )
+        return [AuditRead(id=i + 1, **row) for i, row in enumerate(rows)]
 
     def actions_of(self, complaint_id: str) -> list[str]:
         return [r.action for r in self.records(complaint_id)]
 
-    async def commit(self) -> None:
+    async def before_commit(self) -> None:
         await record_statistics(self.complaints.touched(), self.stats)
-        rows = audit_rows(self._audit_pending, correlation_id=None)
-        self._audit_pending.clear()
-        start = len(self.audited)
-        self.audited += [AuditRead(id=start + i + 1, **row) for i, row in enumerate(rows)]
-        await super().commit()
 
     async def rollback(self) -> None:
-        self._audit_pending.clear()
         self.complaints.touched()
         await super().rollback()
