@@ -16,13 +16,13 @@ from complaint.schemas import Category, ComplaintRow, Remedy, Severity
 from complaint.stats.cells import DIMENSIONS
 from complaint.stats.service import Group, StatsReport, complaint_stats, report_rows
 from complaint.workflow import STATES
-from kefu_shared.auth import CurrentPrincipal, Principal, require_roles
+from kefu_shared.auth import CurrentPrincipal, Principal
 from kefu_shared.http.listing import ListRequestDep, document_or_csv
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import require_permission
 
 router = APIRouter(prefix="/api/v1", tags=["complaints"])
 
-READERS = ("service_manager", "agent", "analyst", "dealer")
 SortKey = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 State = Literal[STATES]  # type: ignore[valid-type]
 ChannelQ = Literal[
@@ -94,7 +94,7 @@ FilterDep = Annotated[ComplaintFilter, Depends(complaint_filter)]
 @router.get(
     "/complaints",
     response_model=Page[ComplaintRow],
-    dependencies=[require_roles(*READERS)],
+    dependencies=[require_permission("complaint:read")],
     summary="Complaint list: filters on every field; ?assignee=me is your queue; "
     "?format=csv exports all matches",
     responses={200: {"content": {"text/csv": {}}}},
@@ -116,7 +116,7 @@ async def list_complaints(
 @router.get(
     "/complaints/stats",
     response_model=StatsReport,
-    dependencies=[require_roles(*READERS)],
+    dependencies=[require_permission("complaint:stats")],
     summary="Complaint statistics (客户投诉管理表); ?format=csv gives one row per group",
     responses={200: {"content": {"text/csv": {}}}},
 )

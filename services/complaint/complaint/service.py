@@ -21,22 +21,22 @@ from kefu_shared.auth import Principal
 from kefu_shared.db import new_uuid, utcnow
 from kefu_shared.errors import Forbidden, InvalidInput, NotFound
 from kefu_shared.http.etag import check_if_match
+from kefu_shared.permissions import has_permission
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from complaint.uow import ComplaintUnitOfWork
 
-# Who may take each action (admin always may); any other action: the complaint staff.
-STAFF = ("service_manager", "agent")
-ACTION_ROLES: dict[str, tuple[str, ...]] = {
-    "approve_compensation": ("service_manager",),
-    "note": (*STAFF, "dealer"),
+# The permission each action needs (kefu_shared.permissions); any other: complaint:handle.
+ACTION_PERMISSIONS: dict[str, str] = {
+    "approve_compensation": "complaint:approve",
+    "note": "complaint:note",
 }
 
 
-def action_roles(action: str) -> tuple[str, ...]:
-    return ACTION_ROLES.get(action, STAFF)
+def action_permission(action: str) -> str:
+    return ACTION_PERMISSIONS.get(action, "complaint:handle")
 
 
 async def customer_for_intake(
@@ -151,11 +151,11 @@ async def list_complaints(
 
 
 def allowed_actions(complaint: Complaint, actor: Principal) -> list[str]:
-    """What ``actor`` can do to the complaint now (the state machine, then the roles)."""
+    """What ``actor`` can do to the complaint now (the state machine, then permissions)."""
     return [
         a
         for a in COMPLAINT_WORKFLOW.allowed_actions(complaint.status)
-        if actor.has_any(*action_roles(a))
+        if has_permission(actor, action_permission(a))
     ]
 
 
@@ -173,10 +173,6 @@ async def act(
     """Apply one action of the state machine; the record and the event go with it."""
     async with uow:
         complaint = await uow.complaints.get_visible(complaint_id, actor, for_update=True)
-        if not actor.has_any(*action_roles(action)):
-            raise Forbidden(
-                f"{action} requires one of the roles: {', '.join(action_roles(action))}"
-            )
         check_if_match(if_match, complaint.etag)
         if action == "approve_compensation" and complaint.handler_id == actor.user_id:
             raise Forbidden("the handler of a complaint cannot approve its compensation")

@@ -1,7 +1,7 @@
 """complaints, corrective actions, survey recoveries, statistics; the complaint number sequence
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 16:00:56.245520
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 import kefu_shared.db
 from kefu_shared.migrations import create_number_sequence, drop_number_sequence
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
