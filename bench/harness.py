@@ -148,9 +148,13 @@ def wrk(
     body: str = "",
     token: str = "",
     threads: int = 2,
+    vary: int = 0,
 ) -> LoadResult:
-    """Drive ``url`` with wrk (a separate process) and parse the script's JSON line."""
-    env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body, BENCH_TOKEN=token)
+    """Drive ``url`` with wrk (a separate process) and parse the script's JSON line;
+    ``vary``: "{n}" in the body becomes a random number below it, per request."""
+    env = dict(
+        os.environ, BENCH_METHOD=method, BENCH_BODY=body, BENCH_TOKEN=token, BENCH_VARY=str(vary)
+    )
     argv = [
         ensure_wrk(),
         "-t",

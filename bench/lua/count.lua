@@ -6,6 +6,15 @@ if body and body ~= "" then
   wrk.body = body
   wrk.headers["Content-Type"] = "application/json"
 end
+-- BENCH_VARY=N: each request's body has "{n}" replaced by a random number below N (e.g.
+-- one of N customers), so that rows a request touches are spread as in real traffic.
+local vary = tonumber(os.getenv("BENCH_VARY") or "0")
+if vary > 0 and body then
+  function request()
+    local b = string.gsub(body, "{n}", tostring(math.random(0, vary - 1)))
+    return wrk.format(nil, nil, nil, b)
+  end
+end
 local token = os.getenv("BENCH_TOKEN")
 if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token

@@ -30,6 +30,12 @@ PERMISSIONS: dict[str, str] = {
     "analytics:read": "read customer analytics (contribution, Pareto, composition, history)",
     "key_accounts:read": "read key accounts and the watch list",
     "key_accounts:write": "designate and withdraw key accounts",
+    "complaint:read": "read complaints, their record and corrective actions",
+    "complaint:file": "take in a complaint",
+    "complaint:handle": "move a complaint through its workflow, plan corrective actions",
+    "complaint:note": "add a note to a complaint",
+    "complaint:approve": "approve a compensation above the threshold",
+    "complaint:stats": "read complaint statistics",
     "export": "download lists as CSV",
     "events:read": "read the event catalog",
     "operations:read": "read the health of upstream services",
@@ -53,6 +59,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "key_accounts:read",
             "key_accounts:write",
             "export",
+            "complaint:read",
+            "complaint:file",
+            "complaint:handle",
+            "complaint:note",
+            "complaint:stats",
+            "complaint:approve",
         }
     ),
     "agent": frozenset(
@@ -65,9 +77,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "analytics:read",
             "key_accounts:read",
             "export",
+            "complaint:read",
+            "complaint:file",
+            "complaint:handle",
+            "complaint:note",
+            "complaint:stats",
         }
     ),
-    "dispatcher": frozenset(_STAFF_READ | {"credit:check"}),
+    "dispatcher": frozenset(_STAFF_READ | {"credit:check", "complaint:read"}),
     "technician": frozenset(_STAFF_READ),
     "credit_manager": frozenset(
         _STAFF_READ
@@ -92,6 +109,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "analytics:read",
             "key_accounts:read",
             "export",
+            "complaint:read",
+            "complaint:stats",
         }
     ),
     # Partner dealers: their own customers only (enforced by the dealer filter).
@@ -105,6 +124,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "analytics:read",
             "export",
             "events:read",
+            "complaint:read",
+            "complaint:file",
+            "complaint:note",
+            "complaint:stats",
         }
     ),
     "service": frozenset({"customer:read", "credit:check", "ledger:write", "events:read"}),

@@ -77,7 +77,11 @@ class FakeUnitOfWork:
         """The committed events of one type, oldest first."""
         return [e for e in self.committed if e.event_type == event_type]
 
+    async def before_commit(self) -> None:
+        """As :meth:`kefu_shared.uow.UnitOfWork.before_commit`: called first by commit."""
+
     async def commit(self) -> None:
+        await self.before_commit()
         pending = list(self._pending)
         self._pending.clear()
         for aggregate in self._tracked:

@@ -199,7 +199,12 @@ class UnitOfWork:
         await self.session.execute(insert(self._outbox), rows)
         return events
 
+    async def before_commit(self) -> None:
+        """Called first by :meth:`commit`: a service's unit of work writes here what follows
+        from the whole change (the complaint service: statistics deltas). Nothing here."""
+
     async def commit(self) -> None:
+        await self.before_commit()
         await self.session.flush()
         if self._audit:
             rows = audit_rows(self._audit, correlation_id=current_correlation_id())

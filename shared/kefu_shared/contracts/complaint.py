@@ -74,6 +74,7 @@ class ComplaintEscalated(ComplaintEvent):
     level: int
     previous_level: int | None = None
     escalated_to: str | None = None  # supervisor | department_manager | general_manager
+    owner: str | None = None  # the user (or role) of that level who is notified
     overdue_target: str | None = None  # acknowledge | resolve
 
 
