@@ -21,6 +21,13 @@ class Versioned:
     id: str
     version: int
 
+    def __init__(self, **kw: Any) -> None:
+        # Column defaults apply at INSERT; the id is needed before (records, Location).
+        kw.setdefault("id", new_uuid())
+        kw.setdefault("version", 1)
+        kw.setdefault("created_at", utcnow())
+        super().__init__(**kw)
+
     @property
     def etag(self) -> str:
         return f'"{self.id}.{self.version}"'
