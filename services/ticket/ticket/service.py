@@ -183,7 +183,11 @@ async def open_in(
         complaint_id=data.complaint_id,
         tier=customer.tier,
         key_account=customer.key_account,
-        **{f: getattr(data, f) for f in DESCRIPTIVE if f not in ("region_class", "priority", "product_line")},
+        **{
+            f: getattr(data, f)
+            for f in DESCRIPTIVE
+            if f not in ("region_class", "priority", "product_line")
+        },
         priority=data.priority or ("high" if customer.key_account else "normal"),
         region_class=region_class,
         product_line=data.product_line or (warranty.product_line if warranty else None),

@@ -40,13 +40,26 @@ class TicketHarness:
             await uow.commit()
 
     async def customer(
-        self, cid: str, *, dealer_id: str | None = None, tier: str = "medium", key_account: bool = False,
-        area_class: str | None = "city", on_hold: bool = False,
+        self,
+        cid: str,
+        *,
+        dealer_id: str | None = None,
+        tier: str = "medium",
+        key_account: bool = False,
+        area_class: str | None = "city",
+        on_hold: bool = False,
     ) -> str:
         await self.deliver(
             CustomerRegistered(
-                id=cid, number=f"C-{cid}", kind="company", name=f"Customer {cid}", dealer_id=dealer_id,
-                region_class="local", area_class=area_class, tier=tier, key_account=key_account,
+                id=cid,
+                number=f"C-{cid}",
+                kind="company",
+                name=f"Customer {cid}",
+                dealer_id=dealer_id,
+                region_class="local",
+                area_class=area_class,
+                tier=tier,
+                key_account=key_account,
                 status="active",
             ),
             subject=cid,
@@ -59,24 +72,35 @@ class TicketHarness:
         body.setdefault("name", "Tech")
         body.setdefault("skills", ["washer"])
         body.setdefault("areas", ["north"])
-        body.setdefault("working_hours", {d: "00:00-23:59" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+        body.setdefault(
+            "working_hours",
+            {d: "00:00-23:59" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        )
         r = await self.http.post("/api/v1/technicians", json=body, headers=self.auth("dispatcher"))
         assert r.status_code == 201, r.text
         return r.json()  # type: ignore[no-any-return]
 
-    async def open(self, role: str = "agent", headers: dict[str, str] | None = None, **body: Any) -> httpx.Response:
+    async def open(
+        self, role: str = "agent", headers: dict[str, str] | None = None, **body: Any
+    ) -> httpx.Response:
         body.setdefault("type", "repair")
         body.setdefault("product_line", "washer")
         body.setdefault("region", "north")
-        return await self.http.post("/api/v1/tickets", json=body, headers=headers or self.auth(role))
+        return await self.http.post(
+            "/api/v1/tickets", json=body, headers=headers or self.auth(role)
+        )
 
     async def ticket(self, tid: str) -> httpx.Response:
         return await self.http.get(f"/api/v1/tickets/{tid}", headers=self.auth())
 
-    async def act(self, tid: str, path: str, role: str = "admin", body: dict[str, Any] | None = None) -> httpx.Response:
+    async def act(
+        self, tid: str, path: str, role: str = "admin", body: dict[str, Any] | None = None
+    ) -> httpx.Response:
         etag = (await self.ticket(tid)).headers["ETag"]
         return await self.http.post(
-            f"/api/v1/tickets/{tid}/{path}", json=body or {}, headers={**self.auth(role), "If-Match": etag}
+            f"/api/v1/tickets/{tid}/{path}",
+            json=body or {},
+            headers={**self.auth(role), "If-Match": etag},
         )
 
     async def events(self, event_type: str | None = None) -> list[CloudEvent]:
@@ -104,9 +128,16 @@ async def ticket_svc(dbs: DatabaseFactory) -> AsyncIterator[TicketHarness]:
     """The ticket service without a broker: relay and consumers off, sweeps not scheduled
     (tests run them by hand)."""
     async with running_stack(
-        dbs, "127.0.0.1:1", ("ticket",), gateway=False,
-        ticket={"relay_enabled": False, "consumers_enabled": False,
-                "sla": {"sweep_interval_s": 3600}, "maintenance": {"sweep_interval_s": 3600}},
+        dbs,
+        "127.0.0.1:1",
+        ("ticket",),
+        gateway=False,
+        ticket={
+            "relay_enabled": False,
+            "consumers_enabled": False,
+            "sla": {"sweep_interval_s": 3600},
+            "maintenance": {"sweep_interval_s": 3600},
+        },
     ) as stack:
         harness = TicketHarness(stack)
         async with harness.http:

@@ -17,8 +17,13 @@ from ticket.settings import TicketSettings
 def uow() -> FakeTicketUnitOfWork:
     fake = FakeTicketUnitOfWork()
     fake.tickets.customers["c1"] = CustomerCopy(
-        id="c1", dealer_id=None, tier="medium", key_account=False, area_class="city",
-        on_credit_hold=False, status="active",
+        id="c1",
+        dealer_id=None,
+        tier="medium",
+        key_account=False,
+        area_class="city",
+        on_credit_hold=False,
+        status="active",
     )
     return fake
 

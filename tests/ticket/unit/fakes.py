@@ -13,7 +13,13 @@ from kefu_shared.audit import AuditEntry
 from kefu_shared.auth import Principal
 from kefu_shared.testing import FakeUnitOfWork
 from kefu_shared.visibility import visible_or_404
-from ticket.catalog import ResponseStandard, ServiceAgreement, Technician, TechnicianFeedback, Warranty
+from ticket.catalog import (
+    ResponseStandard,
+    ServiceAgreement,
+    Technician,
+    TechnicianFeedback,
+    Warranty,
+)
 from ticket.models import OPEN_STATES, Ticket, TicketFollowUp, TicketVisit
 from ticket.repository import CustomerCopy
 
@@ -41,23 +47,42 @@ class FakeTickets:
             self._uow.track(ticket)
         return ticket
 
-    async def get_visible(self, ticket_id: str, actor: Principal, *, for_update: bool = False) -> Ticket:
+    async def get_visible(
+        self, ticket_id: str, actor: Principal, *, for_update: bool = False
+    ) -> Ticket:
         return visible_or_404(await self.get(ticket_id), actor, what="ticket", ident=ticket_id)
 
     async def by_complaint(self, complaint_id: str) -> Ticket | None:
-        return next((t for t in self.rows.values() if t.complaint_id == complaint_id and t.origin == "complaint"), None)
+        return next(
+            (
+                t
+                for t in self.rows.values()
+                if t.complaint_id == complaint_id and t.origin == "complaint"
+            ),
+            None,
+        )
 
     async def customer(self, customer_id: str) -> CustomerCopy | None:
         return self.customers.get(customer_id)
 
-    async def last_repair_completed_since(self, serial_number: str, since: datetime) -> Ticket | None:
-        done = [t for t in self.rows.values() if t.serial_number == serial_number and t.type == "repair"
-                and t.completed_at is not None and t.completed_at >= since]
+    async def last_repair_completed_since(
+        self, serial_number: str, since: datetime
+    ) -> Ticket | None:
+        done = [
+            t
+            for t in self.rows.values()
+            if t.serial_number == serial_number
+            and t.type == "repair"
+            and t.completed_at is not None
+            and t.completed_at >= since
+        ]
         return max(done, key=lambda t: t.completed_at or since) if done else None
 
     async def due_for_breach(self, now: datetime, limit: int) -> list[Ticket]:
-        due = sorted((t for t in self.rows.values() if t.sla_next_due is not None and t.sla_next_due <= now),
-                     key=lambda t: (t.sla_next_due, t.id))[:limit]
+        due = sorted(
+            (t for t in self.rows.values() if t.sla_next_due is not None and t.sla_next_due <= now),
+            key=lambda t: (t.sla_next_due, t.id),
+        )[:limit]
         for t in due:
             self._uow.track(t)
         return due
@@ -66,7 +91,9 @@ class FakeTickets:
         self.visits_.append(visit)
 
     async def visit(self, ticket_id: str, number: int) -> TicketVisit | None:
-        return next((v for v in self.visits_ if v.ticket_id == ticket_id and v.number == number), None)
+        return next(
+            (v for v in self.visits_ if v.ticket_id == ticket_id and v.number == number), None
+        )
 
     def add_follow_up(self, follow_up: TicketFollowUp) -> None:
         self.follow_ups[follow_up.ticket_id] = follow_up
@@ -92,10 +119,21 @@ class FakeCoverage:
     async def warranty_by_serial(self, serial_number: str) -> Warranty | None:
         return self.warranties.get(serial_number)
 
-    async def agreement_for(self, *, customer_id: str, serial_number: str | None, day: date) -> ServiceAgreement | None:
-        rows = [a for a in self.agreements if a.customer_id == customer_id and a.starts_on <= day <= a.ends_on
-                and (a.serial_number is None or a.serial_number == serial_number)]
-        return max(rows, key=lambda a: (a.serial_number is not None, a.starts_on, a.id)) if rows else None
+    async def agreement_for(
+        self, *, customer_id: str, serial_number: str | None, day: date
+    ) -> ServiceAgreement | None:
+        rows = [
+            a
+            for a in self.agreements
+            if a.customer_id == customer_id
+            and a.starts_on <= day <= a.ends_on
+            and (a.serial_number is None or a.serial_number == serial_number)
+        ]
+        return (
+            max(rows, key=lambda a: (a.serial_number is not None, a.starts_on, a.id))
+            if rows
+            else None
+        )
 
     async def standards(self) -> list[ResponseStandard]:
         return list(self.cells)
@@ -117,24 +155,38 @@ class FakeTechnicians:
         return next((t for t in self.rows.values() if t.user_id == user_id), None)
 
     def _booked(self, technician_id: str, day: date, excluding: str | None = None) -> list[Ticket]:
-        return [t for t in self._uow.tickets.rows.values() if t.technician_id == technician_id
-                and t.appointment_day == day and t.status in OPEN_STATES and t.id != excluding]
+        return [
+            t
+            for t in self._uow.tickets.rows.values()
+            if t.technician_id == technician_id
+            and t.appointment_day == day
+            and t.status in OPEN_STATES
+            and t.id != excluding
+        ]
 
-    async def candidates(self, *, product_line: str | None, region: str | None, day: date) -> list[dict[str, Any]]:
+    async def candidates(
+        self, *, product_line: str | None, region: str | None, day: date
+    ) -> list[dict[str, Any]]:
         return [
             {"technician": t, "booked": len(self._booked(t.id, day))}
             for t in self.rows.values()
-            if t.active and (product_line is None or product_line in t.skills) and (region is None or region in t.areas)
+            if t.active
+            and (product_line is None or product_line in t.skills)
+            and (region is None or region in t.areas)
         ]
 
-    async def booked(self, technician_id: str, day: date, *, excluding: str | None = None) -> list[Ticket]:
+    async def booked(
+        self, technician_id: str, day: date, *, excluding: str | None = None
+    ) -> list[Ticket]:
         return self._booked(technician_id, day, excluding)
 
     async def adjust_load(self, technician_id: str, delta: int) -> None:
         self.rows[technician_id].open_tickets += delta
 
     async def add_feedback(self, feedback: TechnicianFeedback) -> bool:
-        if any(f.kind == feedback.kind and f.source_id == feedback.source_id for f in self.feedback):
+        if any(
+            f.kind == feedback.kind and f.source_id == feedback.source_id for f in self.feedback
+        ):
             return False
         self.feedback.append(feedback)
         return True

@@ -14,9 +14,17 @@ OPENED = datetime(2026, 11, 16, 1, tzinfo=UTC)
 
 
 def ticket(**kw: object) -> Ticket:
-    t = Ticket(number="TS-1", type="repair", customer_id="c1", region_class="city", confirmation_code="1",
-               first_contact_due=OPENED + timedelta(hours=2), on_site_due=OPENED + timedelta(hours=24),
-               resolve_due=OPENED + timedelta(hours=72), **kw)
+    t = Ticket(
+        number="TS-1",
+        type="repair",
+        customer_id="c1",
+        region_class="city",
+        confirmation_code="1",
+        first_contact_due=OPENED + timedelta(hours=2),
+        on_site_due=OPENED + timedelta(hours=24),
+        resolve_due=OPENED + timedelta(hours=72),
+        **kw,
+    )
     t.refresh_sla_clock()
     return t
 
@@ -26,7 +34,10 @@ def test_each_target_fires_once() -> None:
     assert t.detect_breaches(OPENED + timedelta(hours=1), escalate_to="sm") == []
     assert t.detect_breaches(OPENED + timedelta(hours=2), escalate_to="sm") == ["first_contact"]
     assert t.detect_breaches(OPENED + timedelta(hours=3), escalate_to="sm") == []
-    assert t.detect_breaches(OPENED + timedelta(hours=100), escalate_to="sm") == ["on_site", "resolution"]
+    assert t.detect_breaches(OPENED + timedelta(hours=100), escalate_to="sm") == [
+        "on_site",
+        "resolution",
+    ]
     assert t.detect_breaches(OPENED + timedelta(hours=200), escalate_to="sm") == []
     events = [p.data for p in t.collect_events()]
     assert [e.target for e in events] == ["first_contact", "on_site", "resolution"]  # type: ignore[attr-defined]

@@ -21,12 +21,26 @@ def at(y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:
 
 @pytest.mark.parametrize(
     ("region_class", "key_account", "on_site"),
-    [("city", False, 24.0), ("town", False, 48.0), ("rural", False, 72.0),
-     ("city", True, 12.0), ("town", True, 24.0), ("rural", True, 36.0)],
+    [
+        ("city", False, 24.0),
+        ("town", False, 48.0),
+        ("rural", False, 72.0),
+        ("city", True, 12.0),
+        ("town", True, 24.0),
+        ("rural", True, 36.0),
+    ],
 )
-def test_default_targets_per_region_class_with_key_accounts_halved(region_class: str, key_account: bool, on_site: float) -> None:
-    t = targets_for(region_class=region_class, ticket_type="repair", tier="medium", key_account=key_account,
-                    cells=[], settings=SlaSettings())
+def test_default_targets_per_region_class_with_key_accounts_halved(
+    region_class: str, key_account: bool, on_site: float
+) -> None:
+    t = targets_for(
+        region_class=region_class,
+        ticket_type="repair",
+        tier="medium",
+        key_account=key_account,
+        cells=[],
+        settings=SlaSettings(),
+    )
     assert t["first_contact"] == Target(2.0)
     assert t["on_site"] == Target(on_site)
     assert t["resolution"] == Target(120.0)
@@ -39,18 +53,54 @@ def test_the_most_specific_matrix_cell_wins_and_tiers_differ() -> None:
         StandardCell("city", "repair", "super", 1, 8, 48, ("first_contact",)),
     ]
     settings = SlaSettings()
-    super_ = targets_for(region_class="city", ticket_type="repair", tier="super", key_account=True, cells=cells, settings=settings)
-    assert super_ == {"first_contact": Target(1, True), "on_site": Target(8), "resolution": Target(48)}
-    small = targets_for(region_class="city", ticket_type="repair", tier="small", key_account=False, cells=cells, settings=settings)
+    super_ = targets_for(
+        region_class="city",
+        ticket_type="repair",
+        tier="super",
+        key_account=True,
+        cells=cells,
+        settings=settings,
+    )
+    assert super_ == {
+        "first_contact": Target(1, True),
+        "on_site": Target(8),
+        "resolution": Target(48),
+    }
+    small = targets_for(
+        region_class="city",
+        ticket_type="repair",
+        tier="small",
+        key_account=False,
+        cells=cells,
+        settings=settings,
+    )
     assert small["on_site"] == Target(30)
-    rural = targets_for(region_class="rural", ticket_type="install", tier=None, key_account=False, cells=cells, settings=settings)
+    rural = targets_for(
+        region_class="rural",
+        ticket_type="install",
+        tier=None,
+        key_account=False,
+        cells=cells,
+        settings=settings,
+    )
     assert rural["on_site"] == Target(48)
 
 
 def test_agreement_response_level_tightens_on_site_and_resolution() -> None:
-    t = targets_for(region_class="town", ticket_type="repair", tier="medium", key_account=False, cells=[],
-                    settings=SlaSettings(), response_factor=0.5)
-    assert (t["first_contact"].hours, t["on_site"].hours, t["resolution"].hours) == (2.0, 24.0, 60.0)
+    t = targets_for(
+        region_class="town",
+        ticket_type="repair",
+        tier="medium",
+        key_account=False,
+        cells=[],
+        settings=SlaSettings(),
+        response_factor=0.5,
+    )
+    assert (t["first_contact"].hours, t["on_site"].hours, t["resolution"].hours) == (
+        2.0,
+        24.0,
+        60.0,
+    )
 
 
 def test_deadlines_skip_evenings_and_weekends(clocks: Clocks) -> None:
@@ -75,19 +125,27 @@ def test_make_up_working_days_count(clocks: Clocks) -> None:
 
 
 def test_around_the_clock_targets_ignore_the_calendar(clocks: Clocks) -> None:
-    due = deadlines(at(2026, 11, 13, 17), {"first_contact": Target(2, around_the_clock=True)}, clocks)
+    due = deadlines(
+        at(2026, 11, 13, 17), {"first_contact": Target(2, around_the_clock=True)}, clocks
+    )
     assert due["first_contact"] == at(2026, 11, 13, 19)
 
 
 def test_a_pause_moves_the_deadline_by_the_working_time_it_took(clocks: Clocks) -> None:
     due = at(2026, 11, 16, 10, 30)
     # Paused at 09:30 with an hour left; resumed the next day at 14:00.
-    assert shifted_after_pause(due, at(2026, 11, 16, 9, 30), at(2026, 11, 17, 14), clocks.business) == at(2026, 11, 17, 15)
+    assert shifted_after_pause(
+        due, at(2026, 11, 16, 9, 30), at(2026, 11, 17, 14), clocks.business
+    ) == at(2026, 11, 17, 15)
     # Paused Friday 17:00 with 2.5 h left (Fri 0.5 h + Mon 2 h), resumed Monday 09:00.
-    assert shifted_after_pause(at(2026, 11, 16, 10, 30), at(2026, 11, 13, 17), at(2026, 11, 16, 9), clocks.business) \
-        == at(2026, 11, 16, 11, 30)
+    assert shifted_after_pause(
+        at(2026, 11, 16, 10, 30), at(2026, 11, 13, 17), at(2026, 11, 16, 9), clocks.business
+    ) == at(2026, 11, 16, 11, 30)
     # Around the clock the pause is counted in full.
-    assert shifted_after_pause(at(2026, 11, 16, 12), at(2026, 11, 16, 10), at(2026, 11, 16, 11), clocks.nonstop) \
-        == at(2026, 11, 16, 13)
+    assert shifted_after_pause(
+        at(2026, 11, 16, 12), at(2026, 11, 16, 10), at(2026, 11, 16, 11), clocks.nonstop
+    ) == at(2026, 11, 16, 13)
     # A deadline already passed when the pause began does not move.
-    assert shifted_after_pause(due, at(2026, 11, 16, 11), at(2026, 11, 17, 9), clocks.business) == due
+    assert (
+        shifted_after_pause(due, at(2026, 11, 16, 11), at(2026, 11, 17, 9), clocks.business) == due
+    )

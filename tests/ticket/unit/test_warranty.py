@@ -16,13 +16,19 @@ from ticket.rules import AgreementTerms, add_months, charge_for, in_warranty, wa
     ("purchased", "months", "last_day"),
     [
         (date(2025, 3, 15), 12, date(2026, 3, 14)),
-        (date(2025, 1, 31), 1, date(2025, 2, 27)),  # 31 Jan + 1 month = 28 Feb, covered through the 27th
+        (
+            date(2025, 1, 31),
+            1,
+            date(2025, 2, 27),
+        ),  # 31 Jan + 1 month = 28 Feb, covered through the 27th
         (date(2024, 2, 29), 12, date(2025, 2, 27)),  # leap day: a year later is 28 Feb
         (date(2025, 12, 1), 24, date(2027, 11, 30)),
         (date(2025, 6, 10), 0, date(2025, 6, 9)),  # no warranty at all
     ],
 )
-def test_warranty_ends_the_day_before_the_anniversary(purchased: date, months: int, last_day: date) -> None:
+def test_warranty_ends_the_day_before_the_anniversary(
+    purchased: date, months: int, last_day: date
+) -> None:
     assert warranty_ends_on(purchased, months) == last_day
 
 
@@ -48,12 +54,40 @@ def test_period_per_product_line_is_configurable() -> None:
 def test_fee_in_warranty_under_agreement_and_out_of_both() -> None:
     settings = WarrantySettings()
     day = date(2026, 3, 15)
-    free = charge_for(ticket_type="repair", warranty_ends_on=date(2026, 3, 15), service_day=day, agreement=None, settings=settings)
+    free = charge_for(
+        ticket_type="repair",
+        warranty_ends_on=date(2026, 3, 15),
+        service_day=day,
+        agreement=None,
+        settings=settings,
+    )
     assert (free.in_warranty, free.fee) == (True, Decimal("0.00"))
-    paid = charge_for(ticket_type="repair", warranty_ends_on=date(2026, 3, 14), service_day=day, agreement=None, settings=settings)
+    paid = charge_for(
+        ticket_type="repair",
+        warranty_ends_on=date(2026, 3, 14),
+        service_day=day,
+        agreement=None,
+        settings=settings,
+    )
     assert (paid.in_warranty, paid.fee) == (False, Decimal("200.00"))
     terms = AgreementTerms("a1", ("repair", "maintenance"), "priority", Decimal("30.00"))
-    covered = charge_for(ticket_type="repair", warranty_ends_on=None, service_day=day, agreement=terms, settings=settings)
-    assert (covered.fee, covered.agreement_id, covered.response_factor) == (Decimal("30.00"), "a1", 0.5)
-    not_covered = charge_for(ticket_type="installation", warranty_ends_on=None, service_day=day, agreement=terms, settings=settings)
+    covered = charge_for(
+        ticket_type="repair",
+        warranty_ends_on=None,
+        service_day=day,
+        agreement=terms,
+        settings=settings,
+    )
+    assert (covered.fee, covered.agreement_id, covered.response_factor) == (
+        Decimal("30.00"),
+        "a1",
+        0.5,
+    )
+    not_covered = charge_for(
+        ticket_type="installation",
+        warranty_ends_on=None,
+        service_day=day,
+        agreement=terms,
+        settings=settings,
+    )
     assert not_covered.fee == Decimal("150.00") and not_covered.response_factor == 0.5

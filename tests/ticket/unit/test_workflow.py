@@ -17,26 +17,58 @@ NOW = datetime(2026, 11, 16, 2, tzinfo=UTC)
 
 
 def ticket(**kw: object) -> Ticket:
-    return Ticket(number="TS-1", type="repair", customer_id="c1", region_class="city", confirmation_code="123456", **kw)
+    return Ticket(
+        number="TS-1",
+        type="repair",
+        customer_id="c1",
+        region_class="city",
+        confirmation_code="123456",
+        **kw,
+    )
 
 
 def run(t: Ticket, action: str, records: list[object] | None = None, **kw: object) -> None:
-    hook = audit_transition((records if records is not None else []).append, aggregate_type="ticket", aggregate_id=t.id)
+    hook = audit_transition(
+        (records if records is not None else []).append, aggregate_type="ticket", aggregate_id=t.id
+    )
     TICKET_WORKFLOW.apply(t, action, actor="u1", audit=hook, **kw)  # type: ignore[arg-type]
 
 
 def test_happy_path_raises_one_event_per_step_and_records_each() -> None:
     t, records = ticket(), []
     run(t, "assign", records, fields={"technician_id": "tech-1"})
-    run(t, "schedule", records, fields={"appointment_start": NOW, "appointment_end": NOW, "appointment_day": NOW.date()})
+    run(
+        t,
+        "schedule",
+        records,
+        fields={"appointment_start": NOW, "appointment_end": NOW, "appointment_day": NOW.date()},
+    )
     run(t, "depart", records)
     run(t, "arrive", records, fields={"on_site_at": NOW})
-    run(t, "complete", records, fields={"result": "fixed", "completed_at": NOW, "first_time_fix": True})
+    run(
+        t,
+        "complete",
+        records,
+        fields={"result": "fixed", "completed_at": NOW, "first_time_fix": True},
+    )
     run(t, "close", records, fields={"closed_at": NOW})
     assert t.status == "closed"
     assert [e.event_type for e in (p.data for p in t.collect_events())] == [
-        "ticket.assigned", "ticket.scheduled", "ticket.en_route", "ticket.on_site", "ticket.completed", "ticket.closed"]
-    assert [r.action for r in records] == ["assign", "schedule", "depart", "arrive", "complete", "close"]  # type: ignore[attr-defined]
+        "ticket.assigned",
+        "ticket.scheduled",
+        "ticket.en_route",
+        "ticket.on_site",
+        "ticket.completed",
+        "ticket.closed",
+    ]
+    assert [r.action for r in records] == [
+        "assign",
+        "schedule",
+        "depart",
+        "arrive",
+        "complete",
+        "close",
+    ]  # type: ignore[attr-defined]
     assert t.version == 7
 
 
