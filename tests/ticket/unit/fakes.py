@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from kefu_shared.audit import AuditEntry
 from kefu_shared.auth import Principal
 from kefu_shared.testing import FakeUnitOfWork
 from kefu_shared.visibility import visible_or_404
@@ -198,21 +197,7 @@ class FakeTicketUnitOfWork(FakeUnitOfWork):
         self.tickets = FakeTickets(self)
         self.coverage = FakeCoverage()
         self.technicians = FakeTechnicians(self)
-        self.records: list[AuditEntry] = []
-        self._staged: list[AuditEntry] = []
-
-    def audit(self, entry: AuditEntry) -> None:
-        self._staged.append(entry)
-
-    async def commit(self) -> None:
-        await super().commit()
-        self.records.extend(self._staged)
-        self._staged.clear()
-
-    async def rollback(self) -> None:
-        await super().rollback()
-        self._staged.clear()
 
     def actions(self, ticket_id: str) -> list[str]:
         """The ticket's committed record, oldest first."""
-        return [e.action for e in self.records if e.aggregate_id == ticket_id]
+        return [e.action for e in self.audited if e.aggregate_id == ticket_id]
