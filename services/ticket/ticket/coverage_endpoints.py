@@ -9,8 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep
+from kefu_shared.permissions import require_permission
 from ticket import coverage, maintenance
 from ticket.catalog_schemas import (
     AgreementCreate,
@@ -27,13 +28,6 @@ from ticket.catalog_schemas import (
     WarrantyRead,
 )
 from ticket.deps import IfMatch, SettingsDep, UowDep
-from ticket.permissions import (
-    AGREEMENT_WRITE,
-    COVERAGE_WRITE,
-    READ_TICKETS,
-    STAFF_READ,
-    STANDARDS_WRITE,
-)
 
 router = APIRouter(prefix="/api/v1", tags=["warranty, agreements, standards, maintenance"])
 
@@ -49,7 +43,7 @@ def _etag(response: Response, obj: Any) -> None:
     "/warranties",
     status_code=status.HTTP_201_CREATED,
     response_model=WarrantyRead,
-    dependencies=[require_roles(*COVERAGE_WRITE)],
+    dependencies=[require_permission("warranties:write")],
     summary="Register a serial's warranty",
 )
 async def register_warranty(
@@ -67,7 +61,9 @@ async def register_warranty(
     return WarrantyRead.model_validate(warranty)
 
 
-@router.get("/warranties", dependencies=[require_roles(*READ_TICKETS)], summary="List warranties")
+@router.get(
+    "/warranties", dependencies=[require_permission("tickets:read")], summary="List warranties"
+)
 async def list_warranties(
     uow: UowDep,
     principal: CurrentPrincipal,
@@ -93,7 +89,7 @@ async def list_warranties(
 @router.get(
     "/warranties/check",
     response_model=WarrantyCheck,
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="Is a serial in warranty on a day?",
 )
 async def check_warranty(
@@ -107,7 +103,7 @@ async def check_warranty(
 @router.get(
     "/warranties/{warranty_id}",
     response_model=WarrantyRead,
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="Read a warranty",
 )
 async def read_warranty(
@@ -125,7 +121,7 @@ async def read_warranty(
     "/service-agreements",
     status_code=status.HTTP_201_CREATED,
     response_model=AgreementRead,
-    dependencies=[require_roles(*AGREEMENT_WRITE)],
+    dependencies=[require_permission("agreements:write")],
     summary="Conclude a service agreement",
 )
 async def create_agreement(
@@ -139,7 +135,7 @@ async def create_agreement(
 
 @router.get(
     "/service-agreements",
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="List service agreements",
 )
 async def list_agreements(
@@ -165,7 +161,7 @@ async def list_agreements(
 @router.get(
     "/service-agreements/{agreement_id}",
     response_model=AgreementRead,
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="Read a service agreement",
 )
 async def read_agreement(
@@ -179,7 +175,7 @@ async def read_agreement(
 @router.patch(
     "/service-agreements/{agreement_id}",
     response_model=AgreementRead,
-    dependencies=[require_roles(*AGREEMENT_WRITE)],
+    dependencies=[require_permission("agreements:write")],
     summary="Change an agreement (If-Match required)",
 )
 async def update_agreement(
@@ -204,7 +200,7 @@ async def update_agreement(
     "/response-standards",
     status_code=status.HTTP_201_CREATED,
     response_model=StandardRead,
-    dependencies=[require_roles(*STANDARDS_WRITE)],
+    dependencies=[require_permission("standards:write")],
     summary="Set a cell of the response-time matrix",
 )
 async def create_standard(
@@ -218,7 +214,7 @@ async def create_standard(
 
 @router.get(
     "/response-standards",
-    dependencies=[require_roles(*STAFF_READ)],
+    dependencies=[require_permission("standards:read")],
     summary="The configured matrix (cells not configured use the defaults)",
 )
 async def list_standards(uow: UowDep, listing: ListRequestDep) -> Any:
@@ -232,7 +228,7 @@ async def list_standards(uow: UowDep, listing: ListRequestDep) -> Any:
 @router.get(
     "/response-standards/{standard_id}",
     response_model=StandardRead,
-    dependencies=[require_roles(*STAFF_READ)],
+    dependencies=[require_permission("standards:read")],
     summary="Read a cell",
 )
 async def read_standard(standard_id: str, response: Response, uow: UowDep) -> StandardRead:
@@ -244,7 +240,7 @@ async def read_standard(standard_id: str, response: Response, uow: UowDep) -> St
 @router.patch(
     "/response-standards/{standard_id}",
     response_model=StandardRead,
-    dependencies=[require_roles(*STANDARDS_WRITE)],
+    dependencies=[require_permission("standards:write")],
     summary="Change a cell (If-Match); open tickets keep their targets",
 )
 async def update_standard(
@@ -265,7 +261,7 @@ async def update_standard(
 @router.delete(
     "/response-standards/{standard_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[require_roles(*STANDARDS_WRITE)],
+    dependencies=[require_permission("standards:write")],
     summary="Remove a cell (If-Match)",
 )
 async def delete_standard(
@@ -284,7 +280,7 @@ async def delete_standard(
     "/maintenance-plans",
     status_code=status.HTTP_201_CREATED,
     response_model=PlanRead,
-    dependencies=[require_roles(*COVERAGE_WRITE)],
+    dependencies=[require_permission("warranties:write")],
     summary="Plan recurring maintenance of a serial",
 )
 async def create_plan(
@@ -298,7 +294,7 @@ async def create_plan(
 
 @router.get(
     "/maintenance-plans",
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="List maintenance plans",
 )
 async def list_plans(
@@ -324,7 +320,7 @@ async def list_plans(
 @router.get(
     "/maintenance-plans/{plan_id}",
     response_model=PlanRead,
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="Read a maintenance plan",
 )
 async def read_plan(
@@ -338,7 +334,7 @@ async def read_plan(
 @router.patch(
     "/maintenance-plans/{plan_id}",
     response_model=PlanRead,
-    dependencies=[require_roles(*COVERAGE_WRITE)],
+    dependencies=[require_permission("warranties:write")],
     summary="Change a maintenance plan (If-Match required)",
 )
 async def update_plan(

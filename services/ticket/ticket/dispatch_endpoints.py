@@ -10,13 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep, document_or_csv
+from kefu_shared.permissions import require_permission
 from ticket import dispatch, scorecards
 from ticket.catalog import Technician
 from ticket.catalog_schemas import Scorecard, TechnicianCreate, TechnicianRead, TechnicianUpdate
 from ticket.deps import IfMatch, SettingsDep, UowDep
-from ticket.permissions import SCORECARDS, STAFF_READ, TECHNICIANS_WRITE
 from ticket.schemas import TicketRead
 
 router = APIRouter(prefix="/api/v1", tags=["technicians"])
@@ -46,7 +46,7 @@ def _read(response: Response, technician: Technician) -> TechnicianRead:
     "/technicians",
     status_code=status.HTTP_201_CREATED,
     response_model=TechnicianRead,
-    dependencies=[require_roles(*TECHNICIANS_WRITE)],
+    dependencies=[require_permission("technicians:write")],
     summary="Register a technician",
 )
 async def create_technician(
@@ -63,7 +63,11 @@ async def create_technician(
     return _read(response, technician)
 
 
-@router.get("/technicians", dependencies=[require_roles(*STAFF_READ)], summary="List technicians")
+@router.get(
+    "/technicians",
+    dependencies=[require_permission("technicians:read")],
+    summary="List technicians",
+)
 async def list_technicians(
     uow: UowDep,
     listing: ListRequestDep,
@@ -80,7 +84,7 @@ async def list_technicians(
 
 @router.get(
     "/technicians/ranking",
-    dependencies=[require_roles("service_manager", "dispatcher", "analyst")],
+    dependencies=[require_permission("scorecards:read")],
     summary="The month's scorecards of every technician, most points first",
 )
 async def ranking(
@@ -115,7 +119,7 @@ async def _day(
 @router.get(
     "/technicians/me/day",
     response_model=DayList,
-    dependencies=[require_roles("technician")],
+    dependencies=[require_permission("tickets:field_work")],
     summary="My appointments of a day (today by default)",
 )
 async def my_day(
@@ -127,7 +131,7 @@ async def my_day(
 @router.get(
     "/technicians/{technician_id}",
     response_model=TechnicianRead,
-    dependencies=[require_roles(*STAFF_READ)],
+    dependencies=[require_permission("technicians:read")],
     summary="Read a technician",
 )
 async def read_technician(technician_id: str, response: Response, uow: UowDep) -> TechnicianRead:
@@ -137,7 +141,7 @@ async def read_technician(technician_id: str, response: Response, uow: UowDep) -
 @router.patch(
     "/technicians/{technician_id}",
     response_model=TechnicianRead,
-    dependencies=[require_roles(*TECHNICIANS_WRITE)],
+    dependencies=[require_permission("technicians:write")],
     summary="Change a technician (If-Match required)",
 )
 async def update_technician(
@@ -157,7 +161,7 @@ async def update_technician(
 @router.get(
     "/technicians/{technician_id}/day",
     response_model=DayList,
-    dependencies=[require_roles("service_manager", "dispatcher", "technician")],
+    dependencies=[require_permission("technicians:read")],
     summary="A technician's appointments of a day",
 )
 async def technician_day(
@@ -173,7 +177,7 @@ async def technician_day(
 @router.get(
     "/technicians/{technician_id}/scorecard",
     response_model=None,
-    dependencies=[require_roles(*SCORECARDS)],
+    dependencies=[require_permission("scorecards:read")],
     summary="A technician's scorecard of a month (JSON or CSV)",
 )
 async def technician_scorecard(

@@ -11,19 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from kefu_shared.audit import AuditRead
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep
+from kefu_shared.permissions import require_permission
 from ticket import dispatch, service
 from ticket.deps import ClocksDep, IfMatch, SettingsDep, UowDep
 from ticket.models import Ticket
-from ticket.permissions import (
-    APPROVE,
-    CHANGE_TICKETS,
-    DISPATCH,
-    OPEN_TICKETS,
-    READ_TICKETS,
-    SIMPLE_ACTIONS,
-)
+from ticket.permissions import SIMPLE_ACTIONS
 from ticket.repository import TicketFilter
 from ticket.schemas import (
     ActionRequest,
@@ -83,7 +77,7 @@ def ticket_filter(
     "/tickets",
     status_code=status.HTTP_201_CREATED,
     response_model=TicketCreated,
-    dependencies=[require_roles(*OPEN_TICKETS)],
+    dependencies=[require_permission("tickets:open")],
     summary="Open a ticket (warranty, fee and SLA targets decided now; assigned automatically)",
 )
 async def open_ticket(
@@ -104,7 +98,7 @@ async def open_ticket(
 
 @router.get(
     "/tickets",
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="List tickets (JSON page or CSV)",
 )
 async def list_tickets(
@@ -123,7 +117,7 @@ async def list_tickets(
 
 @router.get(
     "/dispatch-board",
-    dependencies=[require_roles(*DISPATCH)],
+    dependencies=[require_permission("tickets:dispatch")],
     summary="Open tickets by region and technician, with their SLA clocks",
 )
 async def dispatch_board(
@@ -145,7 +139,7 @@ async def dispatch_board(
 @router.get(
     "/tickets/{ticket_id}",
     response_model=TicketRead,
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="Read a ticket",
 )
 async def read_ticket(
@@ -157,7 +151,7 @@ async def read_ticket(
 @router.patch(
     "/tickets/{ticket_id}",
     response_model=TicketRead,
-    dependencies=[require_roles(*CHANGE_TICKETS)],
+    dependencies=[require_permission("tickets:write")],
     summary="Change a ticket's details (JSON merge; If-Match required)",
 )
 async def update_ticket(
@@ -176,7 +170,7 @@ async def update_ticket(
 
 @router.get(
     "/tickets/{ticket_id}/record",
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="The ticket's record: every action, who, when, why (newest first)",
 )
 async def ticket_record(
@@ -193,7 +187,7 @@ async def ticket_record(
 @router.post(
     "/tickets/{ticket_id}/assign",
     response_model=TicketRead,
-    dependencies=[require_roles(*DISPATCH)],
+    dependencies=[require_permission("tickets:dispatch")],
     summary="Assign (automatically without technician_id) or override with a reason",
 )
 async def assign_ticket(
@@ -222,7 +216,7 @@ async def assign_ticket(
 @router.post(
     "/tickets/{ticket_id}/schedule",
     response_model=TicketRead,
-    dependencies=[require_roles(*DISPATCH)],
+    dependencies=[require_permission("tickets:dispatch")],
     summary="Agree an appointment window within the technician's calendar",
 )
 async def schedule_ticket(
@@ -251,7 +245,7 @@ async def schedule_ticket(
 @router.post(
     "/tickets/{ticket_id}/approve",
     response_model=TicketRead,
-    dependencies=[require_roles(*APPROVE)],
+    dependencies=[require_permission("tickets:approve")],
     summary="Approve paid work for a customer on credit hold",
 )
 async def approve_ticket(
@@ -303,12 +297,12 @@ def _simple_action(action: str) -> Any:
     return route
 
 
-for _action, (_path, _roles, _summary) in SIMPLE_ACTIONS.items():
+for _action, (_path, _permission, _summary) in SIMPLE_ACTIONS.items():
     router.add_api_route(
         f"/tickets/{{ticket_id}}/{_path}",
         _simple_action(_action),
         methods=["POST"],
         response_model=TicketRead,
-        dependencies=[require_roles(*_roles)],
+        dependencies=[require_permission(_permission)],
         summary=_summary,
     )

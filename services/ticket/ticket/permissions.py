@@ -1,52 +1,22 @@
-"""Who may do what in the ticket service (roles of kefu_shared.auth; admin always may)."""
+"""The permission each ticket route asks for (the matrix is ``kefu_shared.permissions``)."""
 
 from __future__ import annotations
 
-OPEN_TICKETS = ("service_manager", "agent", "dispatcher", "dealer")
-READ_TICKETS = (
-    "service_manager",
-    "agent",
-    "dispatcher",
-    "technician",
-    "analyst",
-    "dealer",
-    "service",
-)
-CHANGE_TICKETS = ("service_manager", "agent", "dispatcher", "dealer")
-DISPATCH = ("service_manager", "dispatcher")
-APPROVE = ("service_manager",)
-FIELD_WORK = ("service_manager", "dispatcher", "technician")
-FOLLOW_UP = ("service_manager", "agent")
-COVERAGE_WRITE = ("service_manager", "agent", "dealer")
-AGREEMENT_WRITE = ("service_manager",)
-STANDARDS_WRITE = ("service_manager",)
-STAFF_READ = ("service_manager", "agent", "dispatcher", "technician", "analyst")
-TECHNICIANS_WRITE = ("service_manager", "dispatcher")
-SCORECARDS = ("service_manager", "dispatcher", "analyst", "technician")
-
-# Workflow actions without input of their own: action -> (path, roles, summary).
-SIMPLE_ACTIONS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "contact": (
-        "contact",
-        ("service_manager", "agent", "dispatcher", "technician", "dealer"),
-        "Record the first contact with the customer",
-    ),
+# Workflow actions without input of their own: action -> (path, permission, summary).
+SIMPLE_ACTIONS: dict[str, tuple[str, str, str]] = {
+    "contact": ("contact", "tickets:write", "Record the first contact with the customer"),
     "wait_for_customer": (
         "wait-for-customer",
-        (*FIELD_WORK, "agent"),
+        "tickets:field_work",
         "Wait for the customer (SLA clocks pause; reason required)",
     ),
     "wait_for_parts": (
         "wait-for-parts",
-        FIELD_WORK,
+        "tickets:field_work",
         "Wait for parts (SLA clocks pause; reason required)",
     ),
-    "resume": ("resume", (*FIELD_WORK, "agent"), "End the wait (deadlines move by the pause)"),
-    "close": ("close", ("service_manager", "agent", "dispatcher"), "Close a completed ticket"),
-    "cancel": ("cancel", CHANGE_TICKETS, "Cancel (reason required)"),
-    "reopen": (
-        "reopen",
-        ("service_manager", "agent"),
-        "Reopen a completed or closed ticket (reason required)",
-    ),
+    "resume": ("resume", "tickets:field_work", "End the wait (deadlines move by the pause)"),
+    "close": ("close", "tickets:write", "Close a completed ticket"),
+    "cancel": ("cancel", "tickets:write", "Cancel (reason required)"),
+    "reopen": ("reopen", "tickets:write", "Reopen a completed or closed ticket (reason required)"),
 }

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import require_permission
 from ticket import visits
 from ticket.deps import IfMatch, UowDep
 from ticket.models import Ticket, TicketVisit
-from ticket.permissions import FIELD_WORK, FOLLOW_UP, READ_TICKETS
 from ticket.schemas import (
     FollowUpCreate,
     FollowUpRead,
@@ -32,7 +32,7 @@ def _visit(response: Response, ticket: Ticket, visit: TicketVisit) -> VisitRead:
     "/tickets/{ticket_id}/visits",
     status_code=status.HTTP_201_CREATED,
     response_model=VisitRead,
-    dependencies=[require_roles(*FIELD_WORK)],
+    dependencies=[require_permission("tickets:field_work")],
     summary="Start a visit: the technician sets off (If-Match: the ticket's ETag)",
 )
 async def start_visit(
@@ -57,7 +57,7 @@ async def start_visit(
 @router.get(
     "/tickets/{ticket_id}/visits",
     response_model=Page[VisitRead],
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="A ticket's visits (at most a few; one page)",
 )
 async def list_visits(ticket_id: str, uow: UowDep, principal: CurrentPrincipal) -> Page[VisitRead]:
@@ -70,7 +70,7 @@ async def list_visits(ticket_id: str, uow: UowDep, principal: CurrentPrincipal) 
 @router.post(
     "/tickets/{ticket_id}/visits/{number}/arrival",
     response_model=VisitRead,
-    dependencies=[require_roles(*FIELD_WORK)],
+    dependencies=[require_permission("tickets:field_work")],
     summary="The technician arrived on site",
 )
 async def arrive(
@@ -96,7 +96,7 @@ async def arrive(
 @router.post(
     "/tickets/{ticket_id}/visits/{number}/report",
     response_model=VisitRead,
-    dependencies=[require_roles(*FIELD_WORK)],
+    dependencies=[require_permission("tickets:field_work")],
     summary="Work done, parts, photos, sign-off and result (decides the ticket's next step)",
 )
 async def report_visit(
@@ -118,7 +118,7 @@ async def report_visit(
     "/tickets/{ticket_id}/follow-up",
     status_code=status.HTTP_201_CREATED,
     response_model=FollowUpRead,
-    dependencies=[require_roles(*FOLLOW_UP)],
+    dependencies=[require_permission("tickets:follow_up")],
     summary="Record the follow-up call (回访) after closing",
 )
 async def follow_up(
@@ -131,7 +131,7 @@ async def follow_up(
 @router.get(
     "/tickets/{ticket_id}/follow-up",
     response_model=FollowUpRead,
-    dependencies=[require_roles(*READ_TICKETS)],
+    dependencies=[require_permission("tickets:read")],
     summary="The follow-up call's record",
 )
 async def read_follow_up(ticket_id: str, uow: UowDep, principal: CurrentPrincipal) -> FollowUpRead:

@@ -1,8 +1,8 @@
 """tickets, visits, follow-ups, warranties, agreements, response standards, technicians,
 technician feedback, maintenance plans; ticket numbers from a PostgreSQL sequence
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 import kefu_shared.db
 from kefu_shared.migrations import create_number_sequence, drop_number_sequence
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
