@@ -36,12 +36,42 @@ PERMISSIONS: dict[str, str] = {
     "complaint:note": "add a note to a complaint",
     "complaint:approve": "approve a compensation above the threshold",
     "complaint:stats": "read complaint statistics",
+    "tickets:read": "read tickets, their visits and record, warranties, agreements, plans",
+    "tickets:open": "open service tickets",
+    "tickets:write": "change tickets; contact, close, cancel, reopen them",
+    "tickets:dispatch": "assign and schedule tickets, read the dispatch board",
+    "tickets:approve": "approve paid work for a customer on credit hold",
+    "tickets:field_work": "record visits; wait for the customer or parts, resume",
+    "tickets:follow_up": "record the follow-up call after closing",
+    "warranties:write": "register warranties, plan maintenance",
+    "agreements:write": "conclude and change service agreements",
+    "standards:read": "read the response-time standards",
+    "standards:write": "change the response-time standards",
+    "technicians:read": "read technicians and their day lists",
+    "technicians:write": "register and change technicians",
+    "scorecards:read": "read technician scorecards and the ranking",
     "export": "download lists as CSV",
     "events:read": "read the event catalog",
     "operations:read": "read the health of upstream services",
 }
 
 _STAFF_READ = {"customer:read", "events:read", "operations:read"}
+_TICKETS_ALL = {
+    "tickets:read",
+    "tickets:open",
+    "tickets:write",
+    "tickets:dispatch",
+    "tickets:approve",
+    "tickets:field_work",
+    "tickets:follow_up",
+    "warranties:write",
+    "agreements:write",
+    "standards:read",
+    "standards:write",
+    "technicians:read",
+    "technicians:write",
+    "scorecards:read",
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
@@ -66,10 +96,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "complaint:stats",
             "complaint:approve",
         }
+        | _TICKETS_ALL
     ),
     "agent": frozenset(
         _STAFF_READ
         | {
+            "tickets:read",
+            "tickets:open",
+            "tickets:write",
+            "tickets:follow_up",
+            "warranties:write",
+            "standards:read",
+            "technicians:read",
             "customer:write",
             "credit:read",
             "credit:check",
@@ -84,8 +122,27 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "complaint:stats",
         }
     ),
-    "dispatcher": frozenset(_STAFF_READ | {"credit:check", "complaint:read"}),
-    "technician": frozenset(_STAFF_READ),
+    "dispatcher": frozenset(
+        _STAFF_READ
+        | {
+            "credit:check",
+            "complaint:read",
+            "tickets:read",
+            "tickets:open",
+            "tickets:write",
+            "tickets:dispatch",
+            "tickets:field_work",
+            "standards:read",
+            "technicians:read",
+            "technicians:write",
+            "scorecards:read",
+            "export",
+        }
+    ),
+    # A technician's field work and scorecard are their own tickets' (checked by the service).
+    "technician": frozenset(
+        _STAFF_READ | {"tickets:read", "tickets:field_work", "technicians:read", "scorecards:read"}
+    ),
     "credit_manager": frozenset(
         _STAFF_READ
         | {
@@ -103,6 +160,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "analyst": frozenset(
         _STAFF_READ
         | {
+            "tickets:read",
+            "standards:read",
+            "technicians:read",
+            "scorecards:read",
             "credit:read",
             "ledger:read",
             "classification:run",
@@ -116,6 +177,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # Partner dealers: their own customers only (enforced by the dealer filter).
     "dealer": frozenset(
         {
+            "tickets:read",
+            "tickets:open",
+            "tickets:write",
+            "warranties:write",
             "customer:read",
             "customer:write",
             "credit:read",
@@ -130,7 +195,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "complaint:stats",
         }
     ),
-    "service": frozenset({"customer:read", "credit:check", "ledger:write", "events:read"}),
+    "service": frozenset(
+        {"customer:read", "credit:check", "ledger:write", "events:read", "tickets:read"}
+    ),
 }
 
 if set(ROLE_PERMISSIONS) != ROLES:  # pragma: no cover - caught by any import in tests

@@ -75,7 +75,19 @@ BACKENDS: tuple[ServiceInfo, ...] = (
         ),
     ),
     ServiceInfo("complaint", 2, routes=("complaints",)),
-    ServiceInfo("ticket", 3, routes=("tickets", "technicians")),
+    ServiceInfo(
+        "ticket",
+        3,
+        routes=(
+            "tickets",
+            "technicians",
+            "dispatch-board",
+            "warranties",
+            "service-agreements",
+            "response-standards",
+            "maintenance-plans",
+        ),
+    ),
     ServiceInfo("survey", 4, routes=("surveys",)),
 )
 

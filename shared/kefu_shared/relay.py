@@ -167,8 +167,10 @@ class OutboxRelay:
         """Compare the broker's end offsets with what it acknowledged; republish what it
         lost. Runs every ``relay_audit_interval_s`` and right after a (re)connect."""
         now = time.monotonic()
-        if not force and self._last_audit and now - self._last_audit < (
-            self.settings.relay_audit_interval_s
+        if (
+            not force
+            and self._last_audit
+            and now - self._last_audit < (self.settings.relay_audit_interval_s)
         ):
             return 0
         self._last_audit = now

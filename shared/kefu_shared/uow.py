@@ -14,7 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kefu_shared.audit import AuditEntry, audit_rows
@@ -104,6 +104,11 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
+        # The session holds new and changed objects strongly only until it flushes them
+        # (autoflush included); an aggregate no one refers to any more -- one a consumer
+        # handler created and returned from -- would be collected with its events. Take
+        # the events of every object the session flushes, at that moment.
+        event.listen(self._session.sync_session, "before_flush", self._take_flushed_events)
         self._extra = []
         self._audit = []
         self.committed_events = []
@@ -123,6 +128,11 @@ class UnitOfWork:
             await self.session.close()
         finally:
             self._session = None
+
+    def _take_flushed_events(self, session: Any, flush_context: Any, instances: Any) -> None:
+        for obj in itertools.chain(session.new, session.dirty):
+            if isinstance(obj, EventRecorder):
+                self._extra.extend(obj.collect_events())
 
     def emit(self, data: EventData, *, subject: str, dealerid: str | None = None) -> None:
         """Record an event that belongs to no loaded aggregate (e.g. set-based updates)."""

@@ -229,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module_name, _, attr = args.target.partition(":")
     workflow = getattr(importlib.import_module(module_name), attr)
-    if not isinstance(workflow, Workflow):
+    # Run as ``python -m`` this module is ``__main__``; the target's class is the imported one.
+    from kefu_shared.workflow import Workflow as ImportedWorkflow
+
+    if not isinstance(workflow, Workflow | ImportedWorkflow):
         parser.error(f"{args.target} is not a Workflow")
     sys.stdout.write(workflow.mermaid())
     return 0

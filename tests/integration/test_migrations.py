@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 METADATA_MODULES = {
     "customer": "customer.tables",
     "complaint": "complaint.models",
-    "ticket": "ticket.models",
+    "ticket": "ticket.tables",
     "survey": "survey.models",
 }
 

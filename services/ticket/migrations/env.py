@@ -1,5 +1,5 @@
 from kefu_shared.migrations import run_env
-from ticket.models import Base
 from ticket.settings import TicketSettings
+from ticket.tables import Base
 
 run_env(Base.metadata, lambda: TicketSettings().database_url)

@@ -48,6 +48,9 @@ class ComplaintReceived(ComplaintEvent):
     purchase_date: date | None = None
     requested_outcome: str | None = None
     received_at: datetime | None = None
+    # A complaint about a service visit: the ticket (and its technician), for scorecards.
+    ticket_id: str | None = None
+    technician_id: str | None = None
 
 
 @contract("complaint.acknowledged", topic=TOPIC)

@@ -107,6 +107,63 @@ class TicketCancelled(TicketEvent):
     reason: str | None = None
 
 
+@contract("ticket.contacted", topic=TOPIC)
+class TicketContacted(TicketEvent):
+    """The customer was first contacted (the first-contact target is met)."""
+
+    contacted_at: datetime | None = None
+    late: bool | None = None
+
+
+@contract("ticket.en_route", topic=TOPIC)
+class TicketEnRoute(TicketEvent):
+    """The technician set off to the customer (a visit's travel started)."""
+
+    visit_id: str | None = None
+    travel_started_at: datetime | None = None
+
+
+@contract("ticket.on_site", topic=TOPIC)
+class TicketOnSite(TicketEvent):
+    """The technician arrived at the customer's site."""
+
+    visit_id: str | None = None
+    arrived_at: datetime | None = None
+    on_time: bool | None = None
+
+
+@contract("ticket.paused", topic=TOPIC)
+class TicketPaused(TicketEvent):
+    """Waiting for the customer or for parts: the SLA clocks stop."""
+
+    waiting_for: str | None = None  # customer | parts
+    reason: str | None = None
+
+
+@contract("ticket.resumed", topic=TOPIC)
+class TicketResumed(TicketEvent):
+    """The wait is over: the SLA clocks run again, deadlines moved by the pause."""
+
+    paused_for_s: float | None = None
+    on_site_due: datetime | None = None
+    resolve_due: datetime | None = None
+
+
+@contract("ticket.reopened", topic=TOPIC)
+class TicketReopened(TicketEvent):
+    """A completed or closed ticket came back."""
+
+    reason: str | None = None
+
+
+@contract("ticket.followed_up", topic=TOPIC)
+class TicketFollowedUp(TicketEvent):
+    """The follow-up call (回访) after closing was recorded."""
+
+    satisfied: bool | None = None
+    score: int | None = None
+
+
 @contract("ticket.sla_breached", topic=TOPIC)
 class TicketSlaBreached(EventData):
     """A response-time target passed without being met (detected as it happens)."""
@@ -121,3 +178,4 @@ class TicketSlaBreached(EventData):
     priority: str | None = None
     key_account: bool | None = None
     dealer_id: str | None = None
+    escalated_to: str | None = None  # who the breach was escalated to (the service manager)

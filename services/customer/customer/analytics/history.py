@@ -31,7 +31,7 @@ log = get_logger(__name__)
 
 COMPLAINT_OPEN = frozenset({"received", "acknowledged", "assigned", "escalated", "reopened"})
 COMPLAINT_CLOSED = frozenset({"resolved", "closed", "rejected"})
-TICKET_OPEN = frozenset({"opened", "assigned", "scheduled", "visit_recorded"})
+TICKET_OPEN = frozenset({"opened", "assigned", "scheduled", "visit_recorded", "reopened"})
 TICKET_CLOSED = frozenset({"completed", "closed", "cancelled"})
 
 
