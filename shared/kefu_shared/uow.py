@@ -14,8 +14,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from kefu_shared.audit import AuditEntry, audit_rows
 from kefu_shared.context import current_correlation_id
@@ -72,6 +73,17 @@ def outbox_row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
     }
 
 
+def _aggregate_events(session: Session) -> list[PendingEvent]:
+    """The events recorded by the aggregates in ``session`` (and forgotten by them)."""
+    pending: list[PendingEvent] = []
+    seen: set[int] = set()
+    for obj in itertools.chain(session.new, session.identity_map.values()):
+        if isinstance(obj, EventRecorder) and id(obj) not in seen:
+            seen.add(id(obj))
+            pending.extend(obj.collect_events())
+    return pending
+
+
 class UnitOfWork:
     """``async with uow:`` opens a session; ``await uow.commit()`` writes state + outbox."""
 
@@ -104,6 +116,10 @@ class UnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
+        # Events are taken from the aggregates before every flush (autoflush included):
+        # a flushed aggregate that nobody holds any more (a handler's new invitation, say)
+        # may leave the weakly-referencing identity map, and its events with it.
+        event.listen(self._session.sync_session, "before_flush", self._stash_events)
         self._extra = []
         self._audit = []
         self.committed_events = []
@@ -163,14 +179,13 @@ class UnitOfWork:
             run_after=run_after,
         )
 
+    def _stash_events(self, session: Session, flush_context: Any, instances: Any) -> None:
+        self._extra.extend(_aggregate_events(session))
+
     def _collect(self) -> list[PendingEvent]:
         pending = list(self._extra)
         self._extra.clear()
-        seen: set[int] = set()
-        for obj in itertools.chain(self.session.new, self.session.identity_map.values()):
-            if isinstance(obj, EventRecorder) and id(obj) not in seen:
-                seen.add(id(obj))
-                pending.extend(obj.collect_events())
+        pending.extend(_aggregate_events(self.session.sync_session))
         pending.sort(key=lambda p: p.seq)
         return pending
 
