@@ -5,11 +5,9 @@ an invitation, the fatigue row)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from kefu_shared.audit import AuditEntry
 from kefu_shared.auth import Principal
 from kefu_shared.testing import FakeUnitOfWork
 from kefu_shared.visibility import visible_or_404
@@ -148,12 +146,3 @@ class FakeSurveyUnitOfWork(FakeUnitOfWork):
         self.customers = FakeCustomers()
         self.invitations = FakeInvitations(self)
         self.responses = FakeResponses(self)
-        self.audit_entries: list[AuditEntry] = []
-        self.jobs: list[tuple[str, Mapping[str, object]]] = []
-
-    def audit(self, entry: AuditEntry) -> None:
-        self.audit_entries.append(entry)
-
-    async def enqueue(self, *, kind: str, payload: Mapping[str, object], **kw: Any) -> int:
-        self.jobs.append((kind, payload))
-        return len(self.jobs)

@@ -190,6 +190,7 @@ async def test_published_version_is_immutable(ready: FakeSurveyUnitOfWork) -> No
     assert t.latest_version == 2 and t.published_version == 1
     t = await templates.publish(uow=uow, template_id=template.id, if_match=t.etag, actor=admin)  # type: ignore[arg-type]
     assert t.published_version == 2
+    assert [e.action for e in uow.audited if e.aggregate_id == template.id] == ["published"]
     v1 = await uow.templates.version(template.id, 1)
     assert v1 is not None and v1.status == "published"
 
