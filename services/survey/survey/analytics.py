@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from kefu_shared.auth import Principal
-from survey.models import Response
 from survey.response_repository import ReportFilter
 from survey.scoring import DimensionTally, Tally, dimension_view, scores_of
 
@@ -23,7 +22,8 @@ if TYPE_CHECKING:
     from survey.uow import SurveyUnitOfWork
 
 Axis = Literal["tier", "region", "province", "product_line", "technician", "dealer", "month"]
-AXES: dict[str, Callable[[Response], str | None]] = {
+# A response, or a row of its rollup columns (ResponseRepository.pending_rollup).
+AXES: dict[str, Callable[[Any], str | None]] = {
     "tier": lambda r: r.tier,
     "region": lambda r: r.region_class,
     "province": lambda r: r.province,
@@ -36,7 +36,7 @@ NONE_KEY = "(none)"
 
 
 def tallies_of(
-    responses: list[Response],
+    responses: list[Any],
 ) -> tuple[
     dict[tuple[str, str, str, str, str], Tally], dict[tuple[str, str, str, str], DimensionTally]
 ]:

@@ -117,14 +117,32 @@ class ResponseRepository:
 
     # -- pre-aggregation -----------------------------------------------------------
 
-    async def pending_rollup(self, limit: int) -> list[Response]:
+    async def pending_rollup(self, limit: int) -> list[Any]:
+        """Responses not rolled up yet (the columns the rollups need, oldest first)."""
+        r = Response
         stmt = (
-            select(Response)
-            .where(Response.rolled_up.is_(False))
-            .order_by(Response.submitted_at, Response.id)
+            select(
+                r.id,
+                r.month,
+                r.dealer_id,
+                r.template_key,
+                r.tier,
+                r.region_class,
+                r.province,
+                r.product_line,
+                r.technician_id,
+                r.csat,
+                r.nps,
+                r.dissatisfied,
+                r.dimension_scores,
+                r.expectations,
+                r.servqual_gaps,
+            )
+            .where(r.rolled_up.is_(False))
+            .order_by(r.submitted_at, r.id)
             .limit(limit)
         )
-        return list((await self.session.execute(stmt)).scalars())
+        return list((await self.session.execute(stmt)).all())
 
     async def mark_rolled_up(self, ids: list[str]) -> None:
         await self.session.execute(
@@ -158,16 +176,16 @@ class ResponseRepository:
             return
         dialect = self.session.bind.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        for start in range(0, len(rows), 500):
-            stmt = insert(table).values(rows[start : start + 500])
-            sums = {
-                c.name: table.c[c.name] + stmt.excluded[c.name]
-                for c in table.columns
-                if c.name not in keys
-            }
-            await self.session.execute(
-                stmt.on_conflict_do_update(index_elements=list(keys), set_=sums)
-            )
+        stmt = insert(table)
+        sums = {
+            c.name: table.c[c.name] + stmt.excluded[c.name]
+            for c in table.columns
+            if c.name not in keys
+        }
+        # One statement, many parameter sets (executemany): compiled once, sent in batches.
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=list(keys), set_=sums), rows
+        )
 
     # -- reports -------------------------------------------------------------------
 
