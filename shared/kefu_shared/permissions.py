@@ -33,9 +33,14 @@ PERMISSIONS: dict[str, str] = {
     "export": "download lists as CSV",
     "events:read": "read the event catalog",
     "operations:read": "read the health of upstream services",
+    "survey_templates:read": "read survey questionnaires and their versions",
+    "survey:manage": "write questionnaires; plan, launch and cancel survey campaigns",
+    "survey_campaigns:read": "read survey campaigns, their results and skips",
+    "survey_results:read": "read survey invitations, responses, skips and survey analytics",
 }
 
-_STAFF_READ = {"customer:read", "events:read", "operations:read"}
+_STAFF_READ = {"customer:read", "events:read", "operations:read", "survey_templates:read"}
+_SURVEY_READ = {"survey_campaigns:read", "survey_results:read"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
@@ -53,10 +58,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "key_accounts:read",
             "key_accounts:write",
             "export",
+            "survey:manage",
         }
+        | _SURVEY_READ
     ),
     "agent": frozenset(
         _STAFF_READ
+        | _SURVEY_READ
         | {
             "customer:write",
             "credit:read",
@@ -85,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "analyst": frozenset(
         _STAFF_READ
+        | _SURVEY_READ
         | {
             "credit:read",
             "ledger:read",
@@ -105,6 +114,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "analytics:read",
             "export",
             "events:read",
+            "survey_templates:read",
+            "survey_results:read",
         }
     ),
     "service": frozenset({"customer:read", "credit:check", "ledger:write", "events:read"}),

@@ -18,8 +18,8 @@ from kefu_shared.contracts import REGISTRY
 from kefu_shared.errors import InvalidInput, NotFound
 from kefu_shared.http.problems import problem
 from kefu_shared.http.ratelimit import RateLimiter
-from kefu_shared.registry import anonymous_prefixes
 from kefu_shared.permissions import require_permission
+from kefu_shared.registry import anonymous_prefixes
 
 router = APIRouter()
 

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request
 
-from kefu_shared.auth import require_roles
 from kefu_shared.http.ratelimit import RateLimiter
+from kefu_shared.permissions import require_permission
 from kefu_shared.service import RuntimeDep
 from survey.settings import SurveySettings
 from survey.uow import SurveyUnitOfWork
@@ -40,9 +40,10 @@ def get_limiter(request: Request) -> RateLimiter:
 
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 
-# Who may do what (admin always may). Dealers read their own customers' invitations,
-# responses and analytics; questionnaires and campaigns are the manufacturer's.
-READ_TEMPLATES = require_roles("service_manager", "agent", "analyst", "dealer", "technician")
-MANAGE_SURVEYS = require_roles("service_manager")
-READ_CAMPAIGNS = require_roles("service_manager", "agent", "analyst")
-READ_RESULTS = require_roles("service_manager", "agent", "analyst", "dealer")
+# Who may do what: permissions of the matrix in kefu_shared.permissions. Dealers read
+# their own customers' invitations, responses and analytics (scoped in the repositories);
+# questionnaires and campaigns are the manufacturer's.
+READ_TEMPLATES = require_permission("survey_templates:read")
+MANAGE_SURVEYS = require_permission("survey:manage")
+READ_CAMPAIGNS = require_permission("survey_campaigns:read")
+READ_RESULTS = require_permission("survey_results:read")

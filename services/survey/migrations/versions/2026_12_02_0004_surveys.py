@@ -1,7 +1,7 @@
-"""surveys
+"""survey tables: questionnaires and versions, campaigns, invitations, responses, skips, fatigue rows, service contacts, rollups
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-02 16:03:58.566037
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import kefu_shared.db
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
