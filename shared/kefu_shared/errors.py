@@ -34,6 +34,20 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Gone(DomainError):
+    """The thing existed and is no longer usable (an expired survey link)."""
+
+    status = 410
+    slug = "gone"
+    title = "Gone"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+
 class PreconditionFailed(DomainError):
     status = 412
     slug = "precondition-failed"

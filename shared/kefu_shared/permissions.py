@@ -53,9 +53,14 @@ PERMISSIONS: dict[str, str] = {
     "export": "download lists as CSV",
     "events:read": "read the event catalog",
     "operations:read": "read the health of upstream services",
+    "survey_templates:read": "read survey questionnaires and their versions",
+    "survey:manage": "write questionnaires; plan, launch and cancel survey campaigns",
+    "survey_campaigns:read": "read survey campaigns, their results and skips",
+    "survey_results:read": "read survey invitations, responses, skips and survey analytics",
 }
 
-_STAFF_READ = {"customer:read", "events:read", "operations:read"}
+_STAFF_READ = {"customer:read", "events:read", "operations:read", "survey_templates:read"}
+_SURVEY_READ = {"survey_campaigns:read", "survey_results:read"}
 _TICKETS_ALL = {
     "tickets:read",
     "tickets:open",
@@ -95,11 +100,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "complaint:note",
             "complaint:stats",
             "complaint:approve",
+            "survey:manage",
         }
         | _TICKETS_ALL
+        | _SURVEY_READ
     ),
     "agent": frozenset(
         _STAFF_READ
+        | _SURVEY_READ
         | {
             "tickets:read",
             "tickets:open",
@@ -159,6 +167,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "analyst": frozenset(
         _STAFF_READ
+        | _SURVEY_READ
         | {
             "tickets:read",
             "standards:read",
@@ -193,6 +202,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "complaint:file",
             "complaint:note",
             "complaint:stats",
+            "survey_templates:read",
+            "survey_results:read",
         }
     ),
     "service": frozenset(

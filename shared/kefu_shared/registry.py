@@ -25,6 +25,9 @@ class ServiceInfo:
     port_offset: int
     # Public path prefixes (under API_PREFIX) the gateway routes to this service.
     routes: tuple[str, ...] = ()
+    # The subset of ``routes`` that answers without a login (the token in the path is the
+    # credential); the gateway forwards these unauthenticated, rate-limited per client.
+    anonymous_routes: tuple[str, ...] = ()
     # Whether the service owns a database, an event topic and a consumer (DLQ) of its own.
     backend: bool = True
 
@@ -88,7 +91,18 @@ BACKENDS: tuple[ServiceInfo, ...] = (
             "maintenance-plans",
         ),
     ),
-    ServiceInfo("survey", 4, routes=("surveys",)),
+    ServiceInfo(
+        "survey",
+        4,
+        routes=(
+            "surveys",
+            "survey-templates",
+            "survey-campaigns",
+            "survey-analytics",
+            "public/surveys",
+        ),
+        anonymous_routes=("public/surveys",),
+    ),
 )
 
 ALL_SERVICES: tuple[ServiceInfo, ...] = (GATEWAY, *BACKENDS)
@@ -107,6 +121,11 @@ def service(name: str) -> ServiceInfo:
 def route_table() -> dict[str, str]:
     """Public path prefix → owning service, for the gateway."""
     return {prefix: s.name for s in BACKENDS for prefix in s.path_prefixes}
+
+
+def anonymous_prefixes() -> tuple[str, ...]:
+    """Public path prefixes that need no login, for the gateway."""
+    return tuple(f"{API_PREFIX}/{r}" for s in BACKENDS for r in s.anonymous_routes)
 
 
 def all_topics() -> tuple[str, ...]:

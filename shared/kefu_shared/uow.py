@@ -16,6 +16,7 @@ from typing import Any, Self
 
 from sqlalchemy import Table, event, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from kefu_shared.audit import AuditEntry, audit_rows
 from kefu_shared.context import current_correlation_id
@@ -70,6 +71,17 @@ def outbox_row(event: CloudEvent, *, topic: str, key: str) -> dict[str, Any]:
         "attempts": 0,
         "traceparent": event.traceparent,
     }
+
+
+def _aggregate_events(session: Session) -> list[PendingEvent]:
+    """The events recorded by the aggregates in ``session`` (and forgotten by them)."""
+    pending: list[PendingEvent] = []
+    seen: set[int] = set()
+    for obj in itertools.chain(session.new, session.identity_map.values()):
+        if isinstance(obj, EventRecorder) and id(obj) not in seen:
+            seen.add(id(obj))
+            pending.extend(obj.collect_events())
+    return pending
 
 
 class UnitOfWork:
@@ -176,11 +188,7 @@ class UnitOfWork:
     def _collect(self) -> list[PendingEvent]:
         pending = list(self._extra)
         self._extra.clear()
-        seen: set[int] = set()
-        for obj in itertools.chain(self.session.new, self.session.identity_map.values()):
-            if isinstance(obj, EventRecorder) and id(obj) not in seen:
-                seen.add(id(obj))
-                pending.extend(obj.collect_events())
+        pending.extend(_aggregate_events(self.session.sync_session))
         pending.sort(key=lambda p: p.seq)
         return pending
 

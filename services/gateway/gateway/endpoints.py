@@ -17,7 +17,9 @@ from kefu_shared.auth import ROLES, CurrentPrincipal, issue_token
 from kefu_shared.contracts import REGISTRY
 from kefu_shared.errors import InvalidInput, NotFound
 from kefu_shared.http.problems import problem
+from kefu_shared.http.ratelimit import RateLimiter
 from kefu_shared.permissions import require_permission
+from kefu_shared.registry import anonymous_prefixes
 
 router = APIRouter()
 
@@ -122,20 +124,22 @@ async def event_schemas() -> dict[str, Any]:
 FORWARDED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-@router.api_route(
-    "/api/v1/{path:path}",
-    methods=FORWARDED_METHODS,
-    include_in_schema=False,
-)
-async def forward(
-    path: str, request: Request, clients: ClientsDep, principal: CurrentPrincipal
+async def _forward(
+    full_path: str,
+    request: Request,
+    clients: dict[str, ServiceClient],
+    *,
+    drop: tuple[str, ...] = (),
 ) -> Response:
-    """Forward an authenticated request to the service that owns its path."""
-    full_path = f"/api/v1/{path}"
+    """Forward the request (without the ``drop`` headers) to the service owning ``full_path``."""
     service = upstream_for(full_path)
     if service is None or service not in clients:
         raise NotFound(f"no route for {full_path}")
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() not in drop
+    }
     if request.client:
         headers["X-Forwarded-For"] = request.client.host
     body = await request.body()
@@ -171,6 +175,41 @@ async def forward(
         headers=out_headers,
         media_type=upstream.headers.get("content-type"),
     )
+
+
+ANONYMOUS = anonymous_prefixes()
+
+
+@router.api_route(
+    "/api/v1/public/{path:path}",
+    methods=["GET", "POST"],
+    include_in_schema=False,
+)
+async def forward_anonymous(
+    path: str, request: Request, clients: ClientsDep, settings: SettingsDep
+) -> Response:
+    """Forward a request that needs no login -- only to the registry's anonymous routes
+    (survey answer links), rate-limited per client address."""
+    full_path = f"/api/v1/public/{path}"
+    if not any(full_path == p or full_path.startswith(p + "/") for p in ANONYMOUS):
+        raise NotFound(f"no route for {full_path}")
+    limiter: RateLimiter = request.app.state.public_limiter
+    client = request.client.host if request.client else "unknown"
+    await limiter.hit(settings.public_rate_limit, "gateway-public", client)
+    # The caller's credentials mean nothing here; never pass them on.
+    return await _forward(full_path, request, clients, drop=("authorization", "cookie"))
+
+
+@router.api_route(
+    "/api/v1/{path:path}",
+    methods=FORWARDED_METHODS,
+    include_in_schema=False,
+)
+async def forward(
+    path: str, request: Request, clients: ClientsDep, principal: CurrentPrincipal
+) -> Response:
+    """Forward an authenticated request to the service that owns its path."""
+    return await _forward(f"/api/v1/{path}", request, clients)
 
 
 def health_router() -> APIRouter:

@@ -16,6 +16,7 @@ from gateway.settings import GatewaySettings
 from kefu_shared.auth import TokenVerifier
 from kefu_shared.http.middleware import install_http_middleware
 from kefu_shared.http.problems import install_problem_handlers
+from kefu_shared.http.ratelimit import RateLimiter
 from kefu_shared.logging import configure_logging, get_logger
 from kefu_shared.registry import BACKEND_NAMES
 from kefu_shared.tracing import instrument_app
@@ -63,6 +64,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)
+    app.state.public_limiter = RateLimiter(settings.rate_limit_storage)
     install_problem_handlers(app)
     instrument_app(app, service="gateway", settings=settings.tracing)
     app.include_router(health_router())

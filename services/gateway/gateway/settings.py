@@ -25,3 +25,7 @@ class GatewaySettings(ServiceSettings):
     # connection turns out to be reset (the upstream closed it meanwhile).
     upstream_safe_retries: int = 1
     dev_token_ttl_s: int = 12 * 3600
+    # Paths that need no login (kefu_shared.registry anonymous routes: survey answer
+    # links), per client address; memory:// or redis://... shared by the replicas.
+    public_rate_limit: str = "120/minute"
+    rate_limit_storage: str = "memory://"

@@ -49,3 +49,16 @@ class SurveyResponseReceived(EventData):
     dissatisfied: bool = False
     submitted_at: datetime | None = None
     dealer_id: str | None = None
+
+
+@contract("survey.reminder_sent", topic=TOPIC)
+class SurveyReminderSent(EventData):
+    """A campaign invitation not answered yet was reminded (the channel sender resends)."""
+
+    invitation_id: str
+    customer_id: str
+    campaign_id: str | None = None
+    reminder: int  # 1 for the first reminder
+    channel: str | None = None
+    expires_at: datetime | None = None
+    dealer_id: str | None = None

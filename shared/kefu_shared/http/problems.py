@@ -67,6 +67,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="kefu"'} if exc.status == 401 else None
+        if exc.status == 429 and exc.extensions.get("retry_after") is not None:
+            headers = {"Retry-After": str(exc.extensions["retry_after"])}
         return problem(
             exc.status,
             headers=headers,
