@@ -24,7 +24,7 @@ from customer.credit.schemas import (
     RecalculateRequest,
     RecalculationRead,
 )
-from customer.deps import IfMatch, SettingsDep, UowDep
+from customer.deps import IfMatch, OptionalIfMatch, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
@@ -100,7 +100,7 @@ async def override_rating(
     uow: UowDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    if_match: IfMatch = None,
+    if_match: OptionalIfMatch = None,
 ) -> CreditProfileRead:
     profile = await service.override_rating(
         uow=uow,
@@ -127,7 +127,7 @@ async def clear_override(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     reason: Annotated[str, Query(min_length=3, max_length=1000)] = "override cleared",
-    if_match: IfMatch = None,
+    if_match: OptionalIfMatch = None,
 ) -> CreditProfileRead:
     profile = await service.clear_override(
         uow=uow,
