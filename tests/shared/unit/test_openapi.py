@@ -65,6 +65,21 @@ def schemas_in(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]
 
 
 TYPED = ("type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const")
+# Free-form by nature: the JSON Schema of an event's data (the gateway's event catalog).
+OPEN_DOCUMENTS = {"/components/schemas/EventSchema/properties/schema"}
+
+
+def untyped(where: str, schema: dict[str, Any]) -> bool:
+    """``{}``, or an object that says nothing about its members (a bare ``dict``)."""
+    if not any(k in schema for k in TYPED):
+        return True
+    free_members = schema.get("additionalProperties", True) is True
+    return (
+        schema.get("type") == "object"
+        and "properties" not in schema
+        and free_members
+        and where not in OPEN_DOCUMENTS
+    )
 
 
 @pytest.mark.parametrize("name", APPS)
@@ -153,8 +168,7 @@ TYPED_APPS = tuple(n for n in APPS if n != "customer")
 
 @pytest.mark.parametrize("name", TYPED_APPS)
 def test_no_schema_is_untyped(name: str) -> None:
-    untyped = [where for where, s in schemas_in(spec(name)) if not any(k in s for k in TYPED)]
-    assert untyped == []
+    assert [where for where, s in schemas_in(spec(name)) if untyped(where, s)] == []
 
 
 @pytest.mark.parametrize("name", TYPED_APPS)
