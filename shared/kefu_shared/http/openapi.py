@@ -120,6 +120,9 @@ def api_app(
         generate_unique_id_function=operation_id,
         docs_url=None,
         redoc_url=None,
+        # One schema per model, read or written: generators refuse two models of one name
+        # (FastAPI would make "Thing-Input" and "Thing-Output" when they differ).
+        separate_input_output_schemas=False,
     )
 
     def openapi() -> dict[str, Any]:
@@ -129,6 +132,7 @@ def api_app(
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
+                separate_input_output_schemas=app.separate_input_output_schemas,
             )
             shape_document(document, app.routes, idempotent_posts=idempotent_posts)
             app.openapi_schema = document
