@@ -33,7 +33,7 @@ lint: install
 	$(BIN)/ruff check shared services tests scripts bench
 
 ## mypy --strict (pyproject.toml) on the shared library and each service's package.
-TYPED_SERVICES := complaint ticket survey gateway
+TYPED_SERVICES := $(notdir $(wildcard services/*))
 typecheck: install
 	$(BIN)/mypy shared/kefu_shared $(foreach s,$(TYPED_SERVICES),services/$(s)/$(s))
 

@@ -19,6 +19,12 @@ from tests.support import service_factories
 
 APPS = (*BACKEND_NAMES, "gateway")
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
+# What an integrator passes to the generator (README, "Generating a client"): the CSV feed
+# upload is bytes sent as text/csv, which the generator handles as a file body.
+GENERATOR_CONFIG = {
+    "post_hooks": [],
+    "content_type_overrides": {"text/csv": "application/octet-stream"},
+}
 
 
 def build_app(name: str) -> FastAPI:
@@ -43,7 +49,7 @@ def generate_client(spec: dict[str, Any], package: str, workdir: Path) -> tuple[
     config = workdir / f"{package}.yaml"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     config.write_text(
-        yaml.safe_dump({"post_hooks": [], "package_name_override": package}), encoding="utf-8"
+        yaml.safe_dump({**GENERATOR_CONFIG, "package_name_override": package}), encoding="utf-8"
     )
     done = subprocess.run(
         [

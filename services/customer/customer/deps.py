@@ -10,7 +10,7 @@ from fastapi import Depends, Query, Request
 
 from customer.credit.service import CreditControl
 from customer.settings import CustomerSettings
-from customer.uow import CustomerUnitOfWork
+from customer.uow import CustomerUnitOfWork, customer_uow
 from kefu_shared.http.etag import IfMatch, OptionalIfMatch
 from kefu_shared.http.listing import FormatParam
 from kefu_shared.service import RuntimeDep
@@ -35,7 +35,7 @@ Limit = Annotated[int | None, Query(description="page size, 1-200")]
 
 def get_uow(runtime: RuntimeDep) -> CustomerUnitOfWork:
     """A fresh unit of work per request; the use case opens and commits it."""
-    return runtime.uow()  # type: ignore[return-value]  # create_app sets uow_class
+    return customer_uow(runtime)
 
 
 UowDep = Annotated[CustomerUnitOfWork, Depends(get_uow)]

@@ -18,6 +18,7 @@ from customer.schemas import (
     MergeRequest,
 )
 from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.http.openapi import problems, with_etag
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
@@ -37,6 +38,7 @@ def _read(response: Response, customer: Customer) -> CustomerRead:
     response_model=CustomerRead,
     dependencies=[require_roles(*WRITERS)],
     summary="Register a customer",
+    responses={**problems(409), **with_etag(201)},
 )
 async def create_customer(
     body: CustomerCreate,

@@ -40,6 +40,8 @@ def dealer_client(svc: CustomerHarness, dealer_id: str) -> Any:
         base_url="http://customer",
         token=svc.stack.token("dealer", dealer_id=dealer_id, user=f"{dealer_id}-integration"),
         httpx_args={"transport": httpx.ASGITransport(app=svc.stack.apps["customer"])},
+        # Every status the flow meets must be declared (201 included), or the call raises.
+        raise_on_unexpected_status=True,
     )
 
 

@@ -162,16 +162,12 @@ def test_csv_is_declared_on_every_operation_that_can_answer_it(name: str) -> Non
         assert takes_format == answers_csv, op["operationId"]
 
 
-# The customer service's read schemas are typed in a later commit of this change.
-TYPED_APPS = tuple(n for n in APPS if n != "customer")
-
-
-@pytest.mark.parametrize("name", TYPED_APPS)
+@pytest.mark.parametrize("name", APPS)
 def test_no_schema_is_untyped(name: str) -> None:
     assert [where for where, s in schemas_in(spec(name)) if untyped(where, s)] == []
 
 
-@pytest.mark.parametrize("name", TYPED_APPS)
+@pytest.mark.parametrize("name", APPS)
 def test_enums_are_named_components(name: str) -> None:
     doc = spec(name)
     inline = [where for where, s in schemas_in(doc) if "enum" in s]
@@ -179,7 +175,7 @@ def test_enums_are_named_components(name: str) -> None:
     assert [w for w in inline if w not in named] == []
 
 
-@pytest.mark.parametrize("name", TYPED_APPS)
+@pytest.mark.parametrize("name", APPS)
 def test_a_client_generates_from_the_document_without_warnings(
     name: str, tmp_path: Path
 ) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from customer.credit import service
-from customer.credit.domain import Rating
+from customer.credit.domain import HoldCode, Rating
 from customer.credit.schemas import (
     Change,
     CreditCheckRequest,
@@ -19,7 +19,6 @@ from customer.credit.schemas import (
     CreditHoldRead,
     CreditProfileRead,
     CreditTermsUpdate,
-    HoldCode,
     RatingOverride,
     RecalculateRequest,
     RecalculationRead,
