@@ -67,6 +67,7 @@ async def read_customer(
     response_model=CustomerRead,
     dependencies=[require_roles(*WRITERS)],
     summary="Change a customer (JSON merge; If-Match with the ETag you read is required)",
+    responses=problems(409),
 )
 async def update_customer(
     customer_id: str,
