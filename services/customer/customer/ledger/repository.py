@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import Select, Table, and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,7 +49,10 @@ def date_cursor(cursor: str | None, *, sort: str) -> tuple[date, int] | None:
         ) from None
 
 
-def _visible(stmt: Select[Any], actor: Principal) -> Select[Any]:
+Ts = TypeVarTuple("Ts")
+
+
+def _visible(stmt: Select[*Ts], actor: Principal) -> Select[*Ts]:
     """Only the customers ``actor`` may see (``kefu_shared.visibility.dealer_scope``)."""
     dealer = dealer_scope(actor)
     return stmt if dealer is None else stmt.where(Customer.dealer_id == dealer)
