@@ -23,8 +23,8 @@ from kefu_shared.consumer import ConsumerRunner, Handlers
 from kefu_shared.db import PlatformTables, create_engine, make_session_factory
 from kefu_shared.http.idempotency import IdempotencyMiddleware
 from kefu_shared.http.middleware import install_http_middleware
-from kefu_shared.http.pagination import configure_cursor_key
 from kefu_shared.http.openapi import api_app, problems
+from kefu_shared.http.pagination import configure_cursor_key
 from kefu_shared.http.problems import install_problem_handlers, problem
 from kefu_shared.jobs import JobHandler, JobWorker
 from kefu_shared.kafka import broker_reachable

@@ -101,7 +101,9 @@ def decode_cursor(cursor: str, *, sort: str = "") -> list[Any]:
         raise _invalid_cursor(str(exc)) from None
 
 
-def _check_types(values: list[Any], columns: Sequence[InstrumentedAttribute[Any]]) -> None:
+def _check_types(
+    values: list[Any], columns: Sequence[InstrumentedAttribute[Any] | ColumnElement[Any]]
+) -> None:
     """A cursor value must have its column's type (a genuine cursor always has)."""
     for value, col in zip(values, columns, strict=True):
         if value is None:
