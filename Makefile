@@ -32,8 +32,10 @@ test-unit: install
 lint: install
 	$(BIN)/ruff check shared services tests scripts bench
 
+## mypy --strict (pyproject.toml) on the shared library and each service's package.
+TYPED_SERVICES := $(notdir $(wildcard services/*))
 typecheck: install
-	$(BIN)/mypy shared/kefu_shared
+	$(BIN)/mypy shared/kefu_shared $(foreach s,$(TYPED_SERVICES),services/$(s)/$(s))
 
 check: lint typecheck test
 

@@ -37,7 +37,8 @@ from kefu_shared.uow import UnitOfWork
 
 log = get_logger(__name__)
 
-Handler = Callable[[UnitOfWork, CloudEvent, Any], Awaitable[None]]
+# (the runtime's unit of work -- a service's own subclass --, the event, its typed data)
+Handler = Callable[[Any, CloudEvent, Any], Awaitable[None]]
 Handlers = Mapping[str, Handler]
 
 

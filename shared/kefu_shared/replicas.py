@@ -3,9 +3,11 @@ survey), fed by ``customer.*`` events. Services never read the customer database
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy import Boolean, Column, MetaData, String, Table, insert, select, update
 
 from kefu_shared.auth import CurrentPrincipal
@@ -164,6 +166,31 @@ def customer_copy_handlers(table: Table) -> dict[str, Handler]:
     }
 
 
+class CustomerCopyRead(BaseModel):
+    """A service's local copy of a customer, as the customer service's events left it."""
+
+    id: str
+    number: str
+    kind: str
+    name: str
+    dealer_id: str | None = None
+    region_class: str | None = None
+    area_class: str | None = None
+    tier: str | None = None
+    key_account: bool = False
+    status: str
+    phone: str | None = None
+    email: str | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    industry: str | None = None
+    credit_rating: str | None = None
+    on_credit_hold: bool = False
+    merged_into: str | None = None
+    updated_at: datetime
+
+
 def customer_copy_router(table: Table, *, prefix: str = "/api/v1") -> APIRouter:
     """Read access to the local copy (operators check replication with it)."""
     router = APIRouter(prefix=prefix, tags=["customer copies"])
@@ -171,7 +198,7 @@ def customer_copy_router(table: Table, *, prefix: str = "/api/v1") -> APIRouter:
     @router.get("/customer-copies/{customer_id}", summary="This service's copy of a customer")
     async def read_copy(
         customer_id: str, uow: UowDep, principal: CurrentPrincipal
-    ) -> dict[str, Any]:
+    ) -> CustomerCopyRead:
         async with uow:
             row = (
                 (await uow.session.execute(select(table).where(table.c.id == customer_id)))
@@ -180,6 +207,6 @@ def customer_copy_router(table: Table, *, prefix: str = "/api/v1") -> APIRouter:
             )
         if row is None or not principal.can_see_dealer(row["dealer_id"]):
             raise NotFound(f"customer {customer_id} not found")
-        return dict(row)
+        return CustomerCopyRead.model_validate(dict(row))
 
     return router

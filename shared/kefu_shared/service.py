@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,6 +23,7 @@ from kefu_shared.consumer import ConsumerRunner, Handlers
 from kefu_shared.db import PlatformTables, create_engine, make_session_factory
 from kefu_shared.http.idempotency import IdempotencyMiddleware
 from kefu_shared.http.middleware import install_http_middleware
+from kefu_shared.http.openapi import api_app, problems
 from kefu_shared.http.pagination import configure_cursor_key
 from kefu_shared.http.problems import install_problem_handlers, problem
 from kefu_shared.jobs import JobHandler, JobWorker
@@ -180,14 +182,29 @@ def get_uow(runtime: RuntimeDep) -> UnitOfWork:
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+class Liveness(BaseModel):
+    status: str
+    service: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
-    async def healthz(request: Request) -> dict[str, str]:
-        return {"status": "ok", "service": request.app.state.runtime.name}
+    async def healthz(request: Request) -> Liveness:
+        return Liveness(status="ok", service=request.app.state.runtime.name)
 
-    @router.get("/readyz", summary="Readiness: database and broker reachable")
+    @router.get(
+        "/readyz",
+        summary="Readiness: database and broker reachable",
+        response_model=Readiness,
+        responses=problems(503),
+    )
     async def readyz(runtime: RuntimeDep) -> Response:
         db_ok = await runtime.check_database()
         broker_ok = await broker_reachable(runtime.settings.kafka_bootstrap_servers)
@@ -246,7 +263,7 @@ def create_service_app(
             await runtime.stop()
             log.info("service.stopped", service=name)
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app = api_app(title=title, description=description, lifespan=lifespan, idempotent_posts=True)
     app.state.settings = settings
     install_problem_handlers(app)
     instrument_app(app, service=name, settings=settings.tracing)

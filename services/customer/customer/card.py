@@ -37,7 +37,7 @@ def build_card(customer: Customer, ledger: dict[str, Any], *, today: date) -> di
         "customer": profile,
         "classification": {
             "tier": customer.tier,
-            "tier_label": TIER_LABELS.get(customer.tier, customer.tier),
+            "tier_label": TIER_LABELS.get(customer.tier, customer.tier) if customer.tier else None,
             "key_account": customer.key_account,
             "sales_stage": customer.sales_stage,
             "transaction_pattern": customer.transaction_pattern,

@@ -13,7 +13,7 @@ from customer import card, contacts
 from customer.deps import SettingsDep, UowDep
 from customer.domain import InteractionKind
 from customer.endpoints import WRITERS
-from customer.schemas import HistoryEntryRead, InteractionCreate, InteractionRead
+from customer.schemas import CustomerCardRead, HistoryEntryRead, InteractionCreate, InteractionRead
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
@@ -80,7 +80,11 @@ async def list_interactions(
     )
 
 
-@router.get("/customers/{customer_id}/card", summary="The customer card (客户管理卡) as JSON")
+@router.get(
+    "/customers/{customer_id}/card",
+    response_model=CustomerCardRead,
+    summary="The customer card (客户管理卡) as JSON",
+)
 async def customer_card(
     customer_id: str, uow: UowDep, principal: CurrentPrincipal, settings: SettingsDep
 ) -> dict[str, Any]:

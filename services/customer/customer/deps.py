@@ -4,13 +4,15 @@ parameters."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
 
 from customer.credit.service import CreditControl
 from customer.settings import CustomerSettings
-from customer.uow import CustomerUnitOfWork
+from customer.uow import CustomerUnitOfWork, customer_uow
+from kefu_shared.http.etag import IfMatch, OptionalIfMatch
+from kefu_shared.http.listing import FormatParam
 from kefu_shared.service import RuntimeDep
 
 
@@ -28,14 +30,22 @@ def get_credit_control(settings: SettingsDep) -> CreditControl:
 
 
 CreditDep = Annotated[CreditControl, Depends(get_credit_control)]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 Limit = Annotated[int | None, Query(description="page size, 1-200")]
 
 
 def get_uow(runtime: RuntimeDep) -> CustomerUnitOfWork:
     """A fresh unit of work per request; the use case opens and commits it."""
-    return runtime.uow()  # type: ignore[return-value]  # create_app sets uow_class
+    return customer_uow(runtime)
 
 
 UowDep = Annotated[CustomerUnitOfWork, Depends(get_uow)]
+
+__all__ = [
+    "CreditDep",
+    "FormatParam",
+    "IfMatch",
+    "Limit",
+    "OptionalIfMatch",
+    "SettingsDep",
+    "UowDep",
+]

@@ -1,43 +1,77 @@
-"""Pure domain rules of customers (no I/O): code validation, region classes."""
+"""Pure domain rules of customers (no I/O): code validation, region classes.
+
+Each value set is a named alias (``TypeAliasType``), so the OpenAPI document has it once
+as a component that request and read schemas share."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-CustomerKind = Literal["company", "individual"]
-Tier = Literal["super", "large", "medium", "small", "inactive", "potential"]
-RegionClass = Literal["local", "out_of_town", "international"]
-AreaClass = Literal["city", "town", "rural"]
-CompanySize = Literal["extra_large", "large", "medium", "small"]
-BusinessType = Literal["wholesaler", "dealer", "end_user"]
-SalesStage = Literal["potential", "current", "existing"]
-TransactionPattern = Literal["loyal", "fast_growing", "dormant", "worth_cultivating", "occasional"]
-Source = Literal[
-    "exhibition", "referral", "website", "dealer", "cold_call", "inquiry", "advertising", "other"
-]
-Channel = Literal["phone", "email", "sms", "wechat", "mail", "visit"]
-InteractionKind = Literal[
-    "inquiry", "sample_request", "quotation", "visit", "call", "exhibition", "complaint", "other"
-]
+from typing_extensions import TypeAliasType
+
+CustomerStatus = TypeAliasType("CustomerStatus", Literal["active", "archived", "merged", "erased"])
+CustomerKind = TypeAliasType("CustomerKind", Literal["company", "individual"])
+Tier = TypeAliasType("Tier", Literal["super", "large", "medium", "small", "inactive", "potential"])
+RegionClass = TypeAliasType("RegionClass", Literal["local", "out_of_town", "international"])
+AreaClass = TypeAliasType("AreaClass", Literal["city", "town", "rural"])
+CompanySize = TypeAliasType("CompanySize", Literal["extra_large", "large", "medium", "small"])
+BusinessType = TypeAliasType("BusinessType", Literal["wholesaler", "dealer", "end_user"])
+SalesStage = TypeAliasType("SalesStage", Literal["potential", "current", "existing"])
+TransactionPattern = TypeAliasType(
+    "TransactionPattern",
+    Literal["loyal", "fast_growing", "dormant", "worth_cultivating", "occasional"],
+)
+Source = TypeAliasType(
+    "Source",
+    Literal[
+        "exhibition",
+        "referral",
+        "website",
+        "dealer",
+        "cold_call",
+        "inquiry",
+        "advertising",
+        "other",
+    ],
+)
+Channel = TypeAliasType("Channel", Literal["phone", "email", "sms", "wechat", "mail", "visit"])
+InteractionKind = TypeAliasType(
+    "InteractionKind",
+    Literal[
+        "inquiry",
+        "sample_request",
+        "quotation",
+        "visit",
+        "call",
+        "exhibition",
+        "complaint",
+        "other",
+    ],
+)
 # The kinds that show purchase interest (classification: worth cultivating).
 INQUIRY_KINDS = ("inquiry", "sample_request", "quotation")
-AddressKind = Literal["registered", "shipping", "billing", "home", "office", "site"]
-Industry = Literal[
-    "manufacturing",
-    "services",
-    "government",
-    "retail",
-    "construction",
-    "agriculture",
-    "energy",
-    "healthcare",
-    "education",
-    "transport",
-    "finance",
-    "hospitality",
-    "household",
-    "other",
-]
+AddressKind = TypeAliasType(
+    "AddressKind", Literal["registered", "shipping", "billing", "home", "office", "site"]
+)
+Industry = TypeAliasType(
+    "Industry",
+    Literal[
+        "manufacturing",
+        "services",
+        "government",
+        "retail",
+        "construction",
+        "agriculture",
+        "energy",
+        "healthcare",
+        "education",
+        "transport",
+        "finance",
+        "hospitality",
+        "household",
+        "other",
+    ],
+)
 
 # 统一社会信用代码 (GB 32100-2015): 31-character alphabet without I, O, S, V, Z.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -18,6 +18,7 @@ from customer.schemas import (
     MergeRequest,
 )
 from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.http.openapi import problems, with_etag
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
@@ -37,6 +38,7 @@ def _read(response: Response, customer: Customer) -> CustomerRead:
     response_model=CustomerRead,
     dependencies=[require_roles(*WRITERS)],
     summary="Register a customer",
+    responses={**problems(409), **with_etag(201)},
 )
 async def create_customer(
     body: CustomerCreate,
@@ -65,6 +67,7 @@ async def read_customer(
     response_model=CustomerRead,
     dependencies=[require_roles(*WRITERS)],
     summary="Change a customer (JSON merge; If-Match with the ETag you read is required)",
+    responses=problems(409),
 )
 async def update_customer(
     customer_id: str,

@@ -4,6 +4,7 @@ dealer scope is applied by the repository's queries (``CustomerFilter.apply``)."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from customer.models import Customer
@@ -12,6 +13,7 @@ from kefu_shared.auth import Principal
 from kefu_shared.visibility import dealer_scope
 
 if TYPE_CHECKING:
+    from customer.repository import CustomerSort
     from customer.uow import CustomerUnitOfWork
 
 
@@ -20,7 +22,7 @@ async def list_customers(
     uow: CustomerUnitOfWork,
     flt: CustomerFilter,
     actor: Principal,
-    sort: str,
+    sort: CustomerSort,
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Customer], str | None]:
@@ -31,7 +33,7 @@ async def list_customers(
 
 
 async def address_classification(
-    *, uow: CustomerUnitOfWork, flt: CustomerFilter, group_by: list[str], actor: Principal
+    *, uow: CustomerUnitOfWork, flt: CustomerFilter, group_by: Sequence[str], actor: Principal
 ) -> list[dict[str, Any]]:
     async with uow:
         return await uow.customers.address_classification(flt, actor=actor, group_by=group_by)

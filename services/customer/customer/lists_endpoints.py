@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -16,6 +16,7 @@ from customer.domain import (
     BusinessType,
     CompanySize,
     CustomerKind,
+    CustomerStatus,
     Industry,
     RegionClass,
     SalesStage,
@@ -23,16 +24,20 @@ from customer.domain import (
     Tier,
     TransactionPattern,
 )
-from customer.repository import SORTS, CustomerFilter
-from customer.schemas import EXPORT_COLUMNS, CustomerRead, DuplicateGroup
+from customer.repository import CustomerFilter, CustomerSort
+from customer.schemas import (
+    EXPORT_COLUMNS,
+    AddressClassificationRead,
+    AddressDimension,
+    CustomerRead,
+    DuplicateGroup,
+    GradeClassificationRead,
+)
 from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep, document_or_csv
 from kefu_shared.http.pagination import Page
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
-
-Status = Literal["active", "archived", "merged", "erased"]
-SortKey = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
 
 def customer_filter(
@@ -43,7 +48,7 @@ def customer_filter(
         ),
     ] = None,
     kind: CustomerKind | None = None,
-    status_: Annotated[list[Status], Query(alias="status")] = ["active"],  # noqa: B006
+    status_: Annotated[list[CustomerStatus], Query(alias="status")] = ["active"],  # noqa: B006
     tier: Annotated[list[Tier], Query()] = [],  # noqa: B006
     region_class: Annotated[list[RegionClass], Query()] = [],  # noqa: B006
     area_class: Annotated[list[AreaClass], Query()] = [],  # noqa: B006
@@ -104,7 +109,7 @@ async def list_customers(
     listing: ListRequestDep,
     principal: CurrentPrincipal,
     flt: FilterDep,
-    sort: SortKey = "name",
+    sort: Annotated[CustomerSort, Query()] = "name",
 ) -> Any:
     return await listing.answer(
         partial(lists.list_customers, uow=uow, flt=flt, actor=principal, sort=sort),
@@ -116,6 +121,8 @@ async def list_customers(
 
 @router.get(
     "/customers/address-classification",
+    response_model=AddressClassificationRead,
+    response_model_exclude_unset=True,
     summary="Address classification (客户地址分类表): counts by province/city/district and region class",
 )
 async def address_classification(
@@ -123,9 +130,7 @@ async def address_classification(
     uow: UowDep,
     principal: CurrentPrincipal,
     flt: FilterDep,
-    group_by: Annotated[
-        list[Literal["province", "city", "district", "region_class", "area_class"]], Query()
-    ] = ["province", "city", "region_class"],  # noqa: B006
+    group_by: Annotated[list[AddressDimension], Query()] = ["province", "city", "region_class"],  # noqa: B006
     format_: FormatParam = None,
 ) -> Any:
     groups = list(dict.fromkeys(group_by))
@@ -142,6 +147,7 @@ async def address_classification(
 
 @router.get(
     "/customers/grade-classification",
+    response_model=GradeClassificationRead,
     summary="Grade classification (客户等级分类表): customers per tier",
 )
 async def grade_classification(

@@ -129,7 +129,7 @@ class Customer(EventRecorder, Base):
     )
     # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>"; the
     # domain methods set the new version themselves (it backs the ETag).
-    __mapper_args__: ClassVar[dict[str, Any]] = {
+    __mapper_args__ = {
         "version_id_col": version,
         "version_id_generator": False,
     }
@@ -235,7 +235,7 @@ class Customer(EventRecorder, Base):
                 setattr(self, key, value)
                 changed.append(key)
         if "phones" in changed:
-            self.phone_primary = (self.phones or [None])[0]
+            self.phone_primary = self.phones[0] if self.phones else None
         if contacts_given:
             self.contacts = contacts or []
             changed.append("contacts")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypeVarTuple
 
 from sqlalchemy import Integer, Select, delete, exists, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from typing_extensions import TypeAliasType
 
 from customer.models import Customer, platform
 from customer.records import CustomerHistory, CustomerInteraction, CustomerTag
@@ -20,7 +21,22 @@ from kefu_shared.http.pagination import apply_keyset, page_from_rows
 from kefu_shared.numbering import next_number
 from kefu_shared.visibility import dealer_scope, visible_or_404
 
-SORTS: dict[str, tuple[str, bool]] = {
+# A sort key of the customer list: a column, "-" before it for descending.
+CustomerSort = TypeAliasType(
+    "CustomerSort",
+    Literal[
+        "name",
+        "-name",
+        "number",
+        "-number",
+        "created_at",
+        "-created_at",
+        "updated_at",
+        "-updated_at",
+    ],
+)
+Ts = TypeVarTuple("Ts")
+SORTS: dict[CustomerSort, tuple[str, bool]] = {
     "name": ("name", False),
     "-name": ("name", True),
     "number": ("number", False),
@@ -59,7 +75,7 @@ class CustomerFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
 
-    def apply(self, stmt: Select[Any], actor: Principal) -> Select[Any]:
+    def apply(self, stmt: Select[*Ts], actor: Principal) -> Select[*Ts]:
         """The filters, with the dealer filter forced to a dealer's own customers."""
         c = Customer
         multi = {
@@ -77,7 +93,7 @@ class CustomerFilter:
         for column, values in multi.items():
             if values:
                 stmt = stmt.where(column.in_(values))
-        single = {
+        single: dict[InstrumentedAttribute[Any], Any] = {
             c.kind: self.kind,
             c.province: self.province,
             c.city: self.city,
@@ -230,7 +246,7 @@ class CustomerRepository:
         flt: CustomerFilter,
         *,
         actor: Principal,
-        sort: str,
+        sort: CustomerSort,
         limit: int,
         cursor: str | None,
     ) -> tuple[list[Customer], str | None]:

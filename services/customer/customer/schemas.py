@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from typing_extensions import TypeAliasType
 
+from customer.analytics.schemas import SatisfactionRead, ServiceSummary
+from customer.credit.domain import Rating
 from customer.domain import (
     AddressKind,
     AreaClass,
@@ -15,11 +18,14 @@ from customer.domain import (
     Channel,
     CompanySize,
     CustomerKind,
+    CustomerStatus,
     Industry,
     InteractionKind,
     RegionClass,
     SalesStage,
     Source,
+    Tier,
+    TransactionPattern,
     validate_credit_code,
 )
 
@@ -36,6 +42,26 @@ class Contact(Strict):
     purchase_role: str | None = Field(
         None, max_length=40, description="role in purchasing decisions (decider, influencer, user…)"
     )
+
+
+class ProductOwned(Strict):
+    """A product the customer owns: what after-sales service needs to find it."""
+
+    product: str = Field(min_length=1, max_length=200, description="product or product line")
+    model_number: str | None = Field(None, max_length=100)
+    serial_number: str | None = Field(None, max_length=100)
+    quantity: int | None = Field(None, ge=1)
+    notes: str | None = Field(None, max_length=500)
+
+
+class BankInfo(Strict):
+    """Bank and invoicing details (开户行, account, tax number for VAT invoices)."""
+
+    bank: str | None = Field(None, max_length=200)
+    branch: str | None = Field(None, max_length=200)
+    account_name: str | None = Field(None, max_length=200)
+    account_number: str | None = Field(None, max_length=64)
+    tax_number: str | None = Field(None, max_length=64)
 
 
 class Address(Strict):
@@ -60,8 +86,10 @@ class ProfileFields(Strict):
     birthday: date | None = None
     occupation: str | None = Field(None, max_length=100)
     income_band: str | None = Field(None, max_length=40)
-    preferences: dict[str, Any] | None = None
-    products_owned: list[dict[str, Any]] | None = None
+    preferences: dict[str, str] | None = Field(
+        None, description="named preferences (e.g. delivery: morning), free keys and text"
+    )
+    products_owned: list[ProductOwned] | None = Field(None, max_length=200)
     credit_code: str | None = None
     industry: Industry | None = None
     size: CompanySize | None = None
@@ -69,7 +97,7 @@ class ProfileFields(Strict):
     registered_capital: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
     founded_on: date | None = None
     contacts: list[Contact] | None = Field(None, max_length=50)
-    bank_info: dict[str, Any] | None = None
+    bank_info: BankInfo | None = None
     owner: str | None = Field(None, max_length=100)
     source: Source | None = None
     dealer_id: str | None = Field(None, max_length=64)
@@ -132,42 +160,42 @@ class CustomerRead(BaseModel):
 
     id: str
     number: str
-    kind: str
+    kind: CustomerKind
     name: str
-    status: str
+    status: CustomerStatus
     version: int
     phones: list[str]
     phone_primary: str | None = None
     email: str | None
-    preferred_channel: str | None
+    preferred_channel: Channel | None
     gender: str | None
     birthday: date | None
     occupation: str | None
     income_band: str | None
-    preferences: dict[str, Any]
-    products_owned: list[Any]
+    preferences: dict[str, str]
+    products_owned: list[ProductOwned]
     credit_code: str | None
-    industry: str | None
-    size: str | None
+    industry: Industry | None
+    size: CompanySize | None
     ownership: str | None
     registered_capital: Decimal | None
     founded_on: date | None
-    contacts: list[Any]
-    bank_info: dict[str, Any]
+    contacts: list[Contact]
+    bank_info: BankInfo
     owner: str | None
-    source: str | None
+    source: Source | None
     dealer_id: str | None
     tags: list[str]
     notes: str | None
     province: str | None
     city: str | None
     district: str | None
-    region_class: str | None
-    area_class: str | None
-    business_type: str | None
-    tier: str | None  # None: never bought, never contacted
-    sales_stage: str
-    transaction_pattern: str | None
+    region_class: RegionClass | None
+    area_class: AreaClass | None
+    business_type: BusinessType | None
+    tier: Tier | None  # None: never bought, never contacted
+    sales_stage: SalesStage
+    transaction_pattern: TransactionPattern | None
     worth_cultivating: bool
     key_account: bool
     created_at: datetime
@@ -195,9 +223,9 @@ class InteractionRead(BaseModel):
 
     id: int
     customer_id: str
-    kind: str
+    kind: InteractionKind
     at: datetime
-    channel: str | None
+    channel: Channel | None
     product_line: str | None
     notes: str | None
     created_by: str | None
@@ -255,6 +283,90 @@ EXPORT_COLUMNS = (
     "created_at",
     "id",
 )
+
+
+AddressDimension = TypeAliasType(
+    "AddressDimension", Literal["province", "city", "district", "region_class", "area_class"]
+)
+
+
+class AddressClassRow(BaseModel):
+    """Customers of one combination of the chosen dimensions (the others are left out)."""
+
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    region_class: RegionClass | None = None
+    area_class: AreaClass | None = None
+    customers: int
+    key_accounts: int
+
+
+class AddressClassificationRead(BaseModel):
+    group_by: list[AddressDimension]
+    items: list[AddressClassRow]
+
+
+class GradeRow(BaseModel):
+    tier: Tier
+    customers: int
+    key_accounts: int
+    companies: int
+    share: float = Field(description="of all customers matched, 0-1")
+
+
+class GradeClassificationRead(BaseModel):
+    items: list[GradeRow]
+
+
+class CardClassification(BaseModel):
+    tier: Tier | None
+    tier_label: str | None = Field(description="the tier's Chinese name (超级客户, 大客户...)")
+    key_account: bool
+    sales_stage: SalesStage
+    transaction_pattern: TransactionPattern | None
+    worth_cultivating: bool
+    region_class: RegionClass | None
+    area_class: AreaClass | None
+    industry: Industry | None
+    size: CompanySize | None
+    business_type: BusinessType | None
+
+
+class CardLedger(BaseModel):
+    orders: int
+    revenue_total: Decimal
+    revenue_12m: Decimal = Field(description="the last 365 days")
+    margin_12m: Decimal
+    first_order: date | None
+    last_order: date | None
+
+
+class CardCredit(BaseModel):
+    rating: Rating
+    score: int
+    credit_limit: Decimal | None
+    payment_terms_days: int
+    outstanding: Decimal
+    overdue_amount: Decimal
+    max_overdue_days: int
+    on_hold: bool
+    hold_reason: str | None
+    override_rating: Rating | None
+    override_reason: str | None
+
+
+class CustomerCardRead(BaseModel):
+    """The customer card (客户管理卡): profile, classification, sales, credit, service."""
+
+    title: str
+    customer: CustomerRead
+    classification: CardClassification
+    ledger: CardLedger
+    generated_on: date
+    credit: CardCredit
+    service: ServiceSummary
+    satisfaction_history: list[SatisfactionRead]
 
 
 class HistoryEntryRead(BaseModel):

@@ -113,7 +113,7 @@ async def register_customer(
             contacts=[c.model_dump(mode="json") for c in data.contacts or []],
             created_by=actor.user_id,
         )
-        customer.phone_primary = (data.phones or [None])[0]
+        customer.phone_primary = data.phones[0] if data.phones else None
         if data.source is None and dealer_id:
             customer.source = "dealer"
         customer.set_addresses(address_rows(data.addresses or [], settings))

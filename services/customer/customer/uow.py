@@ -12,6 +12,7 @@ from customer.classification.repository import ClassificationRepository
 from customer.credit.repository import CreditRepository
 from customer.ledger.repository import LedgerRepository
 from customer.repository import CustomerRepository
+from kefu_shared.service import ServiceRuntime
 from kefu_shared.uow import UnitOfWork
 
 
@@ -35,3 +36,11 @@ class CustomerUnitOfWork(UnitOfWork):
         self.reports = ReportsRepository(session)
         self.classification = ClassificationRepository(session)
         return self
+
+
+def customer_uow(runtime: ServiceRuntime) -> CustomerUnitOfWork:
+    """A unit of work of the runtime, which ``create_app`` sets up to make this class."""
+    uow = runtime.uow()
+    if not isinstance(uow, CustomerUnitOfWork):
+        raise TypeError(f"the runtime makes {type(uow).__name__}, not CustomerUnitOfWork")
+    return uow

@@ -82,6 +82,25 @@ async def dev_token(body: DevTokenRequest, settings: SettingsDep) -> TokenRespon
     return TokenResponse(access_token=token, expires_in=settings.dev_token_ttl_s)
 
 
+class EventSchema(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    type: str
+    topic: str
+    version: int
+    dataschema: str
+    # The JSON Schema of the event's data: an open document by nature.
+    json_schema: dict[str, Any] = Field(alias="schema")
+
+
+class EventCatalog(BaseModel):
+    items: list[EventSchema]
+
+
+class GatewayReadiness(BaseModel):
+    status: str
+    upstreams: dict[str, str]
+
+
 async def upstream_health(clients: dict[str, ServiceClient], timeout_s: float) -> dict[str, str]:
     """Probe every upstream at once, each with a short timeout: a hanging upstream is
     reported down instead of holding the answer."""
@@ -106,19 +125,19 @@ async def upstreams(clients: ClientsDep, settings: SettingsDep) -> dict[str, str
     summary="The event catalog: every event type with its topic and the JSON Schema of its data",
     dependencies=[require_permission("events:read")],
 )
-async def event_schemas() -> dict[str, Any]:
-    return {
-        "items": [
-            {
-                "type": cls.event_type,
-                "topic": cls.topic,
-                "version": cls.version,
-                "dataschema": cls.dataschema(),
-                "schema": cls.model_json_schema(),
-            }
+async def event_schemas() -> EventCatalog:
+    return EventCatalog(
+        items=[
+            EventSchema(
+                type=cls.event_type,
+                topic=cls.topic,
+                version=cls.version,
+                dataschema=cls.dataschema(),
+                json_schema=cls.model_json_schema(),
+            )
             for cls in sorted(REGISTRY.values(), key=lambda c: c.event_type)
         ]
-    }
+    )
 
 
 FORWARDED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -219,7 +238,7 @@ def health_router() -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": "gateway"}
 
-    @ops.get("/readyz")
+    @ops.get("/readyz", response_model=GatewayReadiness)
     async def readyz(clients: ClientsDep, settings: SettingsDep) -> JSONResponse:
         # The gateway stays ready while upstreams are down: it answers with partial results
         # and clear 503s instead; taking it out of rotation would make things worse.

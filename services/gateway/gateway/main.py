@@ -15,6 +15,7 @@ from gateway.endpoints import health_router, router
 from gateway.settings import GatewaySettings
 from kefu_shared.auth import TokenVerifier
 from kefu_shared.http.middleware import install_http_middleware
+from kefu_shared.http.openapi import api_app
 from kefu_shared.http.problems import install_problem_handlers
 from kefu_shared.http.ratelimit import RateLimiter
 from kefu_shared.logging import configure_logging, get_logger
@@ -56,11 +57,13 @@ def create_app(
             for client in app.state.clients.values():
                 await client.aclose()
 
-    app = FastAPI(
+    # The gateway's own POSTs (dev tokens) are not idempotent-keyed; forwarded ones are,
+    # by the service that answers them (its document declares the header).
+    app = api_app(
         title="Kefu API gateway",
         description="One entry point to Kefu for the web front end and partner dealers.",
-        version="1.0.0",
         lifespan=lifespan,
+        idempotent_posts=False,
     )
     app.state.settings = settings
     app.state.verifier = TokenVerifier(settings)

@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from fastapi import Header
 
 from kefu_shared.errors import PreconditionFailed, PreconditionRequired
+from kefu_shared.http.openapi import REQUIRED_MARK
+
+# The one If-Match parameter of a route. ``IfMatch``: required (the route calls
+# check_if_match, which answers 428 without it; the OpenAPI document says "required").
+# ``OptionalIfMatch``: honoured when sent. Both default to None in the signature so that a
+# missing header reaches check_if_match (428), not FastAPI's validation (422).
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag you read; a write without it is answered 428",
+        json_schema_extra={REQUIRED_MARK: True},
+    ),
+]
+OptionalIfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag you read; checked when sent"),
+]
 
 # One member of an If-Match list: "*" or an entity tag, weak (W/"...") or strong ("...").
 _MEMBER = re.compile(r'\s*(\*|(?:W/)?"[^"]*")\s*(?:,|$)')

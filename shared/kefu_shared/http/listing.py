@@ -29,11 +29,15 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from typing_extensions import TypeAliasType
 
 from kefu_shared.http.csvexport import csv_response, wants_csv
 from kefu_shared.http.pagination import MAX_LIMIT, Page, clamp_limit
 
 T = TypeVar("T")
+ExportFormat = TypeAliasType("ExportFormat", Literal["json", "csv"])
+# ``?format=csv``: a route taking it answers CSV too (the OpenAPI document says text/csv).
+FormatParam = Annotated[ExportFormat | None, Query(alias="format")]
 Fetch = Callable[[str | None, int], Awaitable[tuple[Sequence[T], str | None]]]
 # A use case reading one page: called with cursor= and limit=.
 PageQuery = Callable[..., Awaitable[tuple[Sequence[Any], str | None]]]
@@ -134,7 +138,7 @@ def list_request(
     request: Request,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(description="page size, 1-200")] = None,
-    format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    format_: FormatParam = None,
 ) -> ListRequest:
     return ListRequest(request, cursor, limit, format_)
 

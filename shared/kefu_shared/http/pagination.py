@@ -17,16 +17,17 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, TypeVarTuple
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from kefu_shared.errors import InvalidInput
 from kefu_shared.settings import DEV_JWT_SECRET, ServiceSettings
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 _MAC_BYTES = 16
@@ -100,7 +101,9 @@ def decode_cursor(cursor: str, *, sort: str = "") -> list[Any]:
         raise _invalid_cursor(str(exc)) from None
 
 
-def _check_types(values: list[Any], columns: Sequence[InstrumentedAttribute[Any]]) -> None:
+def _check_types(
+    values: list[Any], columns: Sequence[InstrumentedAttribute[Any] | ColumnElement[Any]]
+) -> None:
     """A cursor value must have its column's type (a genuine cursor always has)."""
     for value, col in zip(values, columns, strict=True):
         if value is None:
@@ -135,14 +138,14 @@ def clamp_limit(limit: int | None) -> int:
 
 
 def apply_keyset(
-    stmt: Select[Any],
-    columns: Sequence[InstrumentedAttribute[Any]],
+    stmt: Select[*Ts],
+    columns: Sequence[InstrumentedAttribute[Any] | ColumnElement[Any]],
     *,
     cursor: str | None,
     limit: int,
     descending: bool = False,
     sort: str = "",
-) -> Select[Any]:
+) -> Select[*Ts]:
     """Order by ``columns`` (the last must be unique) and start after ``cursor``."""
     if cursor:
         values = decode_cursor(cursor, sort=sort)

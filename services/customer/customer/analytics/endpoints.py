@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -19,12 +19,14 @@ from customer.analytics.schemas import (
     ContributionRead,
     ContributionSort,
     KeyAccountRead,
+    KeyAccountSort,
     KeyAccountState,
     KeyAccountUpdate,
     ParetoMetric,
     ParetoPoint,
     ParetoView,
     ServiceProfileRead,
+    SortOrder,
 )
 from customer.deps import FormatParam, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
@@ -109,18 +111,27 @@ async def profit_contribution(
     listing: ListRequestDep,
     period: PeriodDep,
     filters: FiltersDep,
-    sort: ContributionSort = "net_contribution",
-    order: Literal["asc", "desc"] = "desc",
+    sort: Annotated[ContributionSort, Query()] = "net_contribution",
+    order: Annotated[SortOrder, Query()] = "desc",
 ) -> Any:
     descending = order == "desc"
-    query = {"period": period, "filters": filters, "sort": sort, "descending": descending}
+    query = partial(
+        service.contribution_page,
+        uow=uow,
+        period=period,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+    )
 
     return await listing.answer(
-        partial(service.contribution_page, uow=uow, **query),
+        query,
         read=ContributionRead,
         filename="profit-contribution.csv",
         columns=CONTRIBUTION_COLUMNS,
-        export=lambda: service.export_contribution(uow=uow, **query),
+        export=lambda: service.export_contribution(
+            uow=uow, period=period, filters=filters, sort=sort, descending=descending
+        ),
     )
 
 
@@ -136,7 +147,7 @@ async def profit_contribution_by_class(
     uow: UowDep,
     period: PeriodDep,
     filters: FiltersDep,
-    by: ClassDimension = "tier",
+    by: Annotated[ClassDimension, Query()] = "tier",
     format_: FormatParam = None,
 ) -> Any:
     result = await service.contribution_by_class(uow=uow, period=period, filters=filters, by=by)
@@ -162,7 +173,7 @@ async def pareto(
     period: PeriodDep,
     filters: FiltersDep,
     settings: SettingsDep,
-    metric: ParetoMetric = "net_contribution",
+    metric: Annotated[ParetoMetric, Query()] = "net_contribution",
     points: Annotated[int | None, Query(ge=2, le=100)] = None,
     top_percent: Annotated[int | None, Query(ge=1, le=100)] = None,
     format_: FormatParam = None,
@@ -249,7 +260,7 @@ async def list_key_accounts(
     settings: SettingsDep,
     manager: Annotated[str | None, Query(max_length=100)] = None,
     as_of: date | None = None,
-    sort: Literal["name", "revenue"] = "revenue",
+    sort: Annotated[KeyAccountSort, Query()] = "revenue",
 ) -> Any:
     return await _key_accounts(
         listing,

@@ -7,17 +7,22 @@ it (or of the key-account manager) emits ``customer.key_account_changed``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 
 from customer.analytics import reports
 from customer.analytics.config import AnalyticsSettings
 from customer.analytics.models import KeyAccountPlan
 from customer.analytics.reports import Filters, Windows
-from customer.analytics.schemas import KeyAccountRead, KeyAccountState, KeyAccountUpdate, Reason
+from customer.analytics.schemas import (
+    KeyAccountRead,
+    KeyAccountState,
+    KeyAccountUpdate,
+    Reason,
+    RiskFlag,
+)
 from customer.analytics.service import money, ratio
 from customer.models import KEY_ACCOUNT_TIERS
 from kefu_shared.auth import Principal
@@ -101,7 +106,7 @@ def _state(customer: Any, plan: KeyAccountPlan | None) -> KeyAccountState:
     )
 
 
-def _reasons(row: Mapping[str, Any], settings: AnalyticsSettings, months: int) -> list[Reason]:
+def _reasons(row: RowMapping, settings: AnalyticsSettings, months: int) -> list[Reason]:
     out: list[Reason] = []
     prev, cur = money(row["watch_revenue_previous"]), money(row["watch_revenue"])
     if prev > 0 and prev - cur >= prev * settings.watch_revenue_drop:
@@ -126,12 +131,10 @@ def _reasons(row: Mapping[str, Any], settings: AnalyticsSettings, months: int) -
     return out
 
 
-def _read(
-    row: Mapping[str, Any], *, total_revenue: Any, settings: AnalyticsSettings
-) -> KeyAccountRead:
+def _read(row: RowMapping, *, total_revenue: Any, settings: AnalyticsSettings) -> KeyAccountRead:
     revenue, previous = money(row["revenue"]), money(row["revenue_previous"])
     reasons = _reasons(row, settings, settings.watch_months)
-    flags = [r.code for r in reasons]
+    flags: list[RiskFlag] = [r.code for r in reasons]
     if row["manager"] is None:
         flags.append("no_manager")
     if row["complaints_open"]:

@@ -11,7 +11,7 @@ import calendar
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.engine import RowMapping
@@ -21,6 +21,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from customer.analytics.models import CustomerServiceStats, KeyAccountPlan, ServiceCost
 from customer.ledger.models import Order
 from customer.models import KEY_ACCOUNT_TIERS, Customer, Money
+
+Ts = TypeVarTuple("Ts")
 
 
 def is_key_account() -> ColumnElement[bool]:
@@ -52,7 +54,7 @@ class Filters:
     industry: tuple[str, ...] = ()
     dealer_id: str | None = None
 
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
+    def apply(self, stmt: Select[*Ts]) -> Select[*Ts]:
         for column, values in (
             (Customer.tier, self.tier),
             (Customer.region_class, self.region_class),
@@ -248,7 +250,7 @@ def total_revenue_select(windows: Windows) -> Select[Any]:
 
 def key_accounts_select(
     windows: Windows, filters: Filters, *, manager: str | None = None
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """Key accounts with plan, revenue windows and satisfaction (one row per account)."""
     w = _window_sums(windows)
     stmt = (
@@ -303,10 +305,12 @@ class ReportsRepository:
         self.session = session
 
     async def rows(self, stmt: Select[Any]) -> Sequence[RowMapping]:
-        return (await self.session.execute(stmt)).mappings().all()
+        rows: Sequence[RowMapping] = (await self.session.execute(stmt)).mappings().all()
+        return rows
 
     async def one(self, stmt: Select[Any]) -> RowMapping:
-        return (await self.session.execute(stmt)).mappings().one()
+        row: RowMapping = (await self.session.execute(stmt)).mappings().one()
+        return row
 
     async def scalar(self, stmt: Select[Any]) -> Any:
         return (await self.session.execute(stmt)).scalar_one()

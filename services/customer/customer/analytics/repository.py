@@ -125,7 +125,9 @@ class AnalyticsRepository:
             )
             .limit(limit)
         )
-        return [float(s) for s in (await self.session.execute(stmt)).scalars().all()]
+        return [
+            float(s) for s in (await self.session.execute(stmt)).scalars().all() if s is not None
+        ]
 
     async def latest_value(self, customer_id: str, column: Any) -> Any:
         """The newest non-null value of ``column`` among a customer's responses."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-Trend = Literal["rising", "falling", "steady"]
+from typing_extensions import TypeAliasType
+
+Trend = TypeAliasType("Trend", Literal["rising", "falling", "steady"])
 
 
 def score_of(csat: float | None, nps: int | None) -> float | None:

@@ -7,10 +7,34 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
-ContributionSort = Literal["net_contribution", "revenue", "gross_margin", "cost_to_serve", "name"]
-ClassDimension = Literal["tier", "region_class", "industry"]
-ParetoMetric = Literal["net_contribution", "revenue"]
+from customer.analytics.rules import Trend
+from customer.domain import Industry, RegionClass, Tier
+
+ContributionSort = TypeAliasType(
+    "ContributionSort",
+    Literal["net_contribution", "revenue", "gross_margin", "cost_to_serve", "name"],
+)
+ClassDimension = TypeAliasType("ClassDimension", Literal["tier", "region_class", "industry"])
+ParetoMetric = TypeAliasType("ParetoMetric", Literal["net_contribution", "revenue"])
+SortOrder = TypeAliasType("SortOrder", Literal["asc", "desc"])
+KeyAccountSort = TypeAliasType("KeyAccountSort", Literal["name", "revenue"])
+# Why a key account is on the watch list; its risk flags add what needs a look.
+WatchReason = TypeAliasType(
+    "WatchReason", Literal["revenue_falling", "satisfaction_falling", "low_satisfaction"]
+)
+RiskFlag = TypeAliasType(
+    "RiskFlag",
+    Literal[
+        "revenue_falling",
+        "satisfaction_falling",
+        "low_satisfaction",
+        "no_manager",
+        "open_complaints",
+        "sla_breaches",
+    ],
+)
 
 
 class Strict(BaseModel):
@@ -21,9 +45,9 @@ class ContributionRead(BaseModel):
     customer_id: str
     number: str
     name: str
-    tier: str | None
-    region_class: str | None
-    industry: str | None
+    tier: Tier | None
+    region_class: RegionClass | None
+    industry: Industry | None
     dealer_id: str | None
     revenue: Decimal
     gross_margin: Decimal
@@ -75,16 +99,18 @@ class ParetoView(BaseModel):
 
 
 class CompositionRead(BaseModel):
-    tier: str | None
-    region_class: str | None
-    industry: str | None
+    tier: Tier | None
+    region_class: RegionClass | None
+    industry: Industry | None
     customers: int
     customers_with_revenue: int
     revenue: Decimal
     gross_margin: Decimal
 
 
-class ServiceProfileRead(BaseModel):
+class ServiceSummary(BaseModel):
+    """Service history and satisfaction of a customer in figures."""
+
     customer_id: str
     complaints_total: int = 0
     complaints_open: int = 0
@@ -102,7 +128,10 @@ class ServiceProfileRead(BaseModel):
     latest_csat: float | None = None
     latest_nps: int | None = None
     last_response_at: datetime | None = None
-    satisfaction_trend: str | None = None
+    satisfaction_trend: Trend | None = None
+
+
+class ServiceProfileRead(ServiceSummary):
     satisfaction_history: list[SatisfactionRead] = []
 
 
@@ -130,7 +159,7 @@ class KeyAccountUpdate(Strict):
 
 
 class Reason(BaseModel):
-    code: Literal["revenue_falling", "satisfaction_falling", "low_satisfaction"]
+    code: WatchReason
     detail: str
 
 
@@ -138,7 +167,7 @@ class KeyAccountRead(BaseModel):
     customer_id: str
     number: str
     name: str
-    tier: str | None
+    tier: Tier | None
     manual: bool
     key_account: bool = True
     region_class: str | None
@@ -154,10 +183,10 @@ class KeyAccountRead(BaseModel):
     watch_revenue_previous: Decimal
     latest_csat: float | None
     latest_nps: int | None
-    satisfaction_trend: str | None
+    satisfaction_trend: Trend | None
     complaints_open: int
     sla_breaches: int
-    risk_flags: list[str]
+    risk_flags: list[RiskFlag]
     reasons: list[Reason] = []
 
 
@@ -165,7 +194,7 @@ class KeyAccountState(BaseModel):
     customer_id: str
     key_account: bool
     manual: bool
-    tier: str | None
+    tier: Tier | None
     manager: str | None
     service_plan: str | None
     version: int

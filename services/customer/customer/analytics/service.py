@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import RowMapping, Select, select
 
 from customer.analytics import reports
 from customer.analytics.config import AnalyticsSettings
@@ -37,13 +37,13 @@ def money(v: Any) -> Decimal:
 
 
 def ratio(part: Any, whole: Any) -> Decimal | None:
-    whole = Decimal(str(whole or 0))
-    if whole == 0:
+    denominator = Decimal(str(whole or 0))
+    if denominator == 0:
         return None
-    return (Decimal(str(part or 0)) / whole).quantize(RATIO, ROUND_HALF_UP)
+    return (Decimal(str(part or 0)) / denominator).quantize(RATIO, ROUND_HALF_UP)
 
 
-def contribution_row(row: Mapping[str, Any]) -> ContributionRead:
+def contribution_row(row: RowMapping) -> ContributionRead:
     return ContributionRead(
         customer_id=row["customer_id"],
         number=row["number"],
@@ -94,7 +94,7 @@ async def contribution_page(
     return [contribution_row(r) for r in items], next_cursor
 
 
-def _class_row(row: Mapping[str, Any], totals: Mapping[str, Any]) -> ClassContributionRead:
+def _class_row(row: Mapping[Any, Any], totals: Mapping[str, Any]) -> ClassContributionRead:
     return ClassContributionRead(
         cls=row["class"] or None,
         customers=int(row["customers"]),
@@ -143,7 +143,7 @@ async def pareto(
         wanted = {k: math.ceil(n * k / points) for k in range(1, points + 1)}
         top_rank = math.ceil(n * top_percent / 100)
         ranks = sorted({*wanted.values(), top_rank} - {0})
-        by_rank: dict[int, Mapping[str, Any]] = {}
+        by_rank: dict[int, RowMapping] = {}
         if ranks:
             stmt = select(ranked).where(ranked.c.rank.in_(ranks))
             by_rank = {int(r["rank"]): r for r in await uow.reports.rows(stmt)}
@@ -198,7 +198,7 @@ def composition_query(*, period: Period, filters: Filters) -> tuple[Select[Any],
     return select(sub), [sub.c.tier, sub.c.region_class, sub.c.industry]
 
 
-def composition_row(row: Mapping[str, Any]) -> CompositionRead:
+def composition_row(row: RowMapping) -> CompositionRead:
     return CompositionRead(
         tier=row["tier"] or None,
         region_class=row["region_class"] or None,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response, status
 from customer.classification import service
 from customer.classification.schemas import ResultRead, RunCreate, RunRead
 from customer.deps import SettingsDep, UowDep
+from customer.uow import customer_uow
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
@@ -37,7 +38,7 @@ async def create_run(
 ) -> RunRead:
     run = await service.start_classification_run(
         uow=uow,
-        uow_factory=runtime.uow,
+        uow_factory=partial(customer_uow, runtime),
         data=body,
         actor=principal,
         settings=settings.classification,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
-RunStatus = Literal["queued", "running", "succeeded", "failed"]
+from customer.domain import SalesStage, Tier, TransactionPattern
+
+RunStatus = TypeAliasType("RunStatus", Literal["queued", "running", "succeeded", "failed"])
 
 
 class CutPoints(BaseModel):
@@ -60,7 +63,7 @@ class RunRead(BaseModel):
     window_start: date
     window_end: date
     cut_points: dict[str, Decimal]
-    thresholds: dict[str, Any]
+    thresholds: PatternThresholds = Field(description="the thresholds the run used")
     ranked_customers: int | None
     boundaries: dict[str, int] | None
     counts: dict[str, int] | None
@@ -81,12 +84,12 @@ class ResultRead(BaseModel):
     revenue: Decimal | None
     previous_revenue: Decimal | None
     rank: int | None
-    previous_tier: str | None
-    tier: str | None
-    previous_sales_stage: str | None
-    sales_stage: str
-    previous_pattern: str | None
-    transaction_pattern: str | None
+    previous_tier: Tier | None
+    tier: Tier | None
+    previous_sales_stage: SalesStage | None
+    sales_stage: SalesStage
+    previous_pattern: TransactionPattern | None
+    transaction_pattern: TransactionPattern | None
     previous_key_account: bool
     key_account: bool
     event_id: str | None

@@ -54,7 +54,6 @@ from kefu_shared.context import current_correlation_id, traceparent_var
 from kefu_shared.db import utcnow
 from kefu_shared.errors import Conflict, InvalidInput, NotFound
 from kefu_shared.logging import get_logger
-from kefu_shared.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from customer.uow import CustomerUnitOfWork
@@ -248,7 +247,7 @@ async def run_classification(
 async def start_classification_run(
     *,
     uow: CustomerUnitOfWork,
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: Callable[[], CustomerUnitOfWork],
     data: RunCreate,
     actor: Principal,
     settings: ClassificationSettings,

@@ -12,9 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from typing_extensions import TypeAliasType
+
 from customer.credit.config import CreditSettings
 
-Rating = Literal["AAA", "AA", "A", "B", "C"]
+Rating = TypeAliasType("Rating", Literal["AAA", "AA", "A", "B", "C"])
 RATINGS: tuple[Rating, ...] = ("AAA", "AA", "A", "B", "C")
 # Lowest score of each band, best first.
 BANDS: tuple[tuple[int, Rating], ...] = ((85, "AAA"), (75, "AA"), (60, "A"), (45, "B"), (0, "C"))
@@ -239,7 +241,7 @@ def score_credit(facts: CreditFacts, policy: CreditSettings) -> Scorecard:
 
 # --- credit hold ------------------------------------------------------------------------
 
-HoldCode = Literal["over_limit", "overdue", "limit_exceeded"]
+HoldCode = TypeAliasType("HoldCode", Literal["over_limit", "overdue", "limit_exceeded"])
 
 
 @dataclass(frozen=True)

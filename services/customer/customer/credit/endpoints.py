@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from customer.credit import service
-from customer.credit.domain import Rating
+from customer.credit.domain import HoldCode, Rating
 from customer.credit.schemas import (
     Change,
     CreditCheckRequest,
@@ -19,12 +19,11 @@ from customer.credit.schemas import (
     CreditHoldRead,
     CreditProfileRead,
     CreditTermsUpdate,
-    HoldCode,
     RatingOverride,
     RecalculateRequest,
     RecalculationRead,
 )
-from customer.deps import IfMatch, SettingsDep, UowDep
+from customer.deps import IfMatch, OptionalIfMatch, SettingsDep, UowDep
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
@@ -100,7 +99,7 @@ async def override_rating(
     uow: UowDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    if_match: IfMatch = None,
+    if_match: OptionalIfMatch = None,
 ) -> CreditProfileRead:
     profile = await service.override_rating(
         uow=uow,
@@ -127,7 +126,7 @@ async def clear_override(
     principal: CurrentPrincipal,
     settings: SettingsDep,
     reason: Annotated[str, Query(min_length=3, max_length=1000)] = "override cleared",
-    if_match: IfMatch = None,
+    if_match: OptionalIfMatch = None,
 ) -> CreditProfileRead:
     profile = await service.clear_override(
         uow=uow,

@@ -7,9 +7,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.credit.account import CreditAccount, CustomerInfo, LedgerFacts
@@ -21,8 +21,8 @@ from customer.models import Customer
 from kefu_shared.errors import PreconditionFailed
 from kefu_shared.http.pagination import apply_keyset, page_from_rows
 
-profiles = CreditProfile.__table__
-history = CreditHistory.__table__
+profiles = cast(Table, CreditProfile.__table__)
+history = cast(Table, CreditHistory.__table__)
 # UnitOfWork.emit: where saved accounts' events go.
 Emit = Callable[..., None]
 
@@ -118,8 +118,8 @@ class CreditRepository:
             .where(Payment.customer_id.in_(ids), Payment.paid_on <= as_of, ~exists(settled))
             .group_by(Payment.customer_id)
         )
-        for r in await self.session.execute(pay_stmt):
-            facts[r.customer_id].credits += Decimal(r.total or 0)
+        for received in await self.session.execute(pay_stmt):
+            facts[received.customer_id].credits += Decimal(received.total or 0)
         since = as_of - timedelta(days=365)
         paid = and_(Order.kind == "invoice", Order.paid_date <= as_of)
         agg = (

@@ -7,6 +7,7 @@ import asyncio
 
 from customer.credit import service
 from customer.settings import CustomerSettings
+from customer.uow import customer_uow
 from kefu_shared.auth import Principal
 from kefu_shared.logging import get_logger
 from kefu_shared.service import ServiceRuntime
@@ -25,7 +26,7 @@ async def recalculate_periodically(runtime: ServiceRuntime, settings: CustomerSe
     while True:
         try:
             summary = await service.recalculate_all(
-                uow=runtime.uow(), as_of=None, actor=SYSTEM, policy=settings.credit
+                uow=customer_uow(runtime), as_of=None, actor=SYSTEM, policy=settings.credit
             )
             log.info(
                 "credit.recalculated",

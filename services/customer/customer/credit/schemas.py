@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
-from customer.credit.domain import Rating
+from customer.credit.domain import HoldCode, Rating
 
-HoldCode = Literal["over_limit", "overdue", "limit_exceeded"]
-Change = Literal["rating", "override", "override_cleared", "limit", "terms", "hold", "release"]
+Change = TypeAliasType(
+    "Change", Literal["rating", "override", "override_cleared", "limit", "terms", "hold", "release"]
+)
+CreditPurpose = TypeAliasType("CreditPurpose", Literal["order", "paid_service"])
 
 
 class _Strict(BaseModel):
@@ -34,7 +37,7 @@ class RatingOverride(_Strict):
 
 class CreditCheckRequest(_Strict):
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="CNY")
-    purpose: Literal["order", "paid_service"] = "order"
+    purpose: CreditPurpose = "order"
     as_of: date | None = None
 
 
@@ -42,13 +45,36 @@ class RecalculateRequest(_Strict):
     as_of: date | None = None
 
 
+class CriterionRead(BaseModel):
+    """One criterion of the scorecard: its points out of its maximum, and why."""
+
+    key: str
+    frame: str = Field(description="which of the 5C it measures")
+    points: int
+    max_points: int
+    value: str
+
+
+class CreditFactors(BaseModel):
+    """What the last calculation rested on (empty before the first one)."""
+
+    score: int | None = None
+    rating: Rating | None = None
+    cap: str | None = Field(None, description="why the rating was capped below its band")
+    criteria: list[CriterionRead] = []
+    open_invoices: int | None = None
+    overdue_invoices: int | None = None
+    invoices_settled: int | None = None
+    invoices_paid_on_time: int | None = None
+
+
 class CreditProfileRead(BaseModel):
     customer_id: str
     version: int
-    rating: str
-    computed_rating: str
+    rating: Rating
+    computed_rating: Rating
     score: int
-    override_rating: str | None
+    override_rating: Rating | None
     override_reason: str | None
     override_by: str | None
     override_at: datetime | None
@@ -61,11 +87,11 @@ class CreditProfileRead(BaseModel):
     max_overdue_days: int
     revenue_12m: Decimal
     on_hold: bool
-    hold_code: str | None
+    hold_code: HoldCode | None
     hold_reason: str | None
     hold_since: datetime | None
     blocked_amount: Decimal | None
-    factors: dict[str, Any]
+    factors: CreditFactors
     as_of: date
     calculated_at: datetime
     updated_at: datetime
@@ -87,7 +113,7 @@ class CreditCheckResult(BaseModel):
     available: Decimal | None
     on_hold: bool
     hold_reason: str | None
-    rating: str
+    rating: Rating
 
 
 class CreditHistoryRead(BaseModel):
@@ -97,9 +123,9 @@ class CreditHistoryRead(BaseModel):
     customer_id: str
     at: datetime
     actor: str
-    change: str
-    previous_rating: str | None
-    rating: str | None
+    change: Change
+    previous_rating: Rating | None
+    rating: Rating | None
     score: int | None
     previous_limit: Decimal | None
     credit_limit: Decimal | None
@@ -113,12 +139,12 @@ class CreditHoldRead(BaseModel):
     number: str
     name: str
     dealer_id: str | None
-    rating: str
+    rating: Rating
     credit_limit: Decimal | None
     outstanding: Decimal
     overdue_amount: Decimal
     max_overdue_days: int
-    hold_code: str | None
+    hold_code: HoldCode | None
     hold_reason: str | None
     hold_since: datetime | None
 

@@ -7,16 +7,18 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
 from customer.deps import CreditDep, UowDep
 from customer.ledger import imports, service
 from customer.ledger.schemas import (
     ImportResult,
     OrderCreate,
+    OrderImportRow,
     OrderKind,
     OrderRead,
     PaymentCreate,
+    PaymentImportRow,
     PaymentMethod,
     PaymentRead,
 )
@@ -32,13 +34,35 @@ router = APIRouter(prefix="/api/v1", tags=["ledger"])
 LEDGER_WRITERS = ("credit_manager", "service_manager", "service")
 
 
+def _rows(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        raise ValueError("a list of objects")
+    if len(value) > imports.MAX_IMPORT_ROWS:
+        raise ValueError(f"at most {imports.MAX_IMPORT_ROWS} rows in one import")
+    return value
+
+
+# The document shows the row schema; the import checks the rows one by one, so that its
+# errors can name row and field.
+OrderRows = Annotated[
+    list[dict[str, Any]], PlainValidator(_rows, json_schema_input_type=list[OrderImportRow])
+]
+PaymentRows = Annotated[
+    list[dict[str, Any]], PlainValidator(_rows, json_schema_input_type=list[PaymentImportRow])
+]
+
+
 class LedgerImport(BaseModel):
     """Rows are checked one by one by the import, so errors can name row and field."""
 
     model_config = ConfigDict(extra="forbid")
 
-    orders: list[dict[str, Any]] = Field(default_factory=list, max_length=imports.MAX_IMPORT_ROWS)
-    payments: list[dict[str, Any]] = Field(default_factory=list, max_length=imports.MAX_IMPORT_ROWS)
+    orders: OrderRows = Field(
+        default_factory=list, json_schema_extra={"maxItems": imports.MAX_IMPORT_ROWS}
+    )
+    payments: PaymentRows = Field(
+        default_factory=list, json_schema_extra={"maxItems": imports.MAX_IMPORT_ROWS}
+    )
 
 
 @router.post(

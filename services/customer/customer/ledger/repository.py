@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVarTuple, cast
 
-from sqlalchemy import Select, and_, case, func, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customer.ledger.models import Order, Payment
@@ -49,7 +49,10 @@ def date_cursor(cursor: str | None, *, sort: str) -> tuple[date, int] | None:
         ) from None
 
 
-def _visible(stmt: Select[Any], actor: Principal) -> Select[Any]:
+Ts = TypeVarTuple("Ts")
+
+
+def _visible(stmt: Select[*Ts], actor: Principal) -> Select[*Ts]:
     """Only the customers ``actor`` may see (``kefu_shared.visibility.dealer_scope``)."""
     dealer = dealer_scope(actor)
     return stmt if dealer is None else stmt.where(Customer.dealer_id == dealer)
@@ -133,11 +136,11 @@ class LedgerRepository:
     async def insert_orders(self, rows: list[dict[str, Any]]) -> None:
         # Core executemany ("insertmanyvalues"): no ORM objects, one round trip per batch.
         if rows:
-            await self.session.execute(insert(Order.__table__), rows)
+            await self.session.execute(insert(cast(Table, Order.__table__)), rows)
 
     async def insert_payments(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            await self.session.execute(insert(Payment.__table__), rows)
+            await self.session.execute(insert(cast(Table, Payment.__table__)), rows)
 
     async def add(self, entry: Order | Payment) -> None:
         """Store one entry now (its id is known afterwards)."""

@@ -7,18 +7,22 @@ from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from typing_extensions import TypeAliasType
 
-BASE_CURRENCY = "CNY"
+BASE_CURRENCY: Currency = "CNY"
 # ISO 4217 codes the factory trades in; anything else is refused rather than guessed.
-Currency = Literal[
+Currency = TypeAliasType("Currency", Literal[
     "CNY", "USD", "EUR", "JPY", "HKD", "GBP", "KRW", "SGD", "AUD", "CAD", "CHF", "TWD",
     "RUB", "INR", "THB", "MYR", "VND", "IDR", "PHP", "AED", "SAR", "BRL", "MXN", "ZAR",
     "NZD", "SEK", "NOK", "DKK", "PLN", "TRY",
-]  # fmt: skip
-OrderKind = Literal["invoice", "refund"]
-PaymentMethod = Literal[
-    "bank_transfer", "cash", "cheque", "acceptance_bill", "card", "offset", "online", "other"
-]
+])  # fmt: skip
+OrderKind = TypeAliasType("OrderKind", Literal["invoice", "refund"])
+PaymentMethod = TypeAliasType(
+    "PaymentMethod",
+    Literal[
+        "bank_transfer", "cash", "cheque", "acceptance_bill", "card", "offset", "online", "other"
+    ],
+)
 
 # Positive, at most 16 integer digits and 2 decimals: what Numeric(18, 2) holds.
 PositiveMoney = Field(gt=0, max_digits=18, decimal_places=2)
