@@ -40,7 +40,7 @@ from kefu_shared.http.pagination import Page
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
 
-def customer_filter(
+async def customer_filter(
     q: Annotated[
         str | None,
         Query(
