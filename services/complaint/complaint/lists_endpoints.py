@@ -104,7 +104,7 @@ async def list_complaints(
     listing: ListRequestDep,
     principal: CurrentPrincipal,
     flt: FilterDep,
-    sort: SortKey = "-received_at",
+    sort: SortKey = "-received_at",  # type: ignore[valid-type]
 ) -> Any:
     return await listing.answer(
         partial(service.list_complaints, uow=uow, flt=flt, actor=principal, sort=sort),

@@ -159,7 +159,7 @@ class Complaint(Escalating, OutsideFacts, EventRecorder, Base):
             **_where_set("next_escalation_at"),
         ),
     )
-    __mapper_args__: ClassVar[dict[str, Any]] = {
+    __mapper_args__ = {
         "version_id_col": version,
         "version_id_generator": False,
     }

@@ -73,7 +73,7 @@ class ComplaintFilter:
         for column, values in multi.items():
             if values:
                 stmt = stmt.where(column.in_(values))
-        single = {
+        single: dict[Any, Any] = {
             c.customer_id: self.customer_id,
             c.dealer_id: dealer_scope(actor, self.dealer_id),
             c.product_model: self.product_model,
@@ -96,10 +96,11 @@ class ComplaintFilter:
             )
         if self.escalation_level_min is not None:
             stmt = stmt.where(c.escalation_level >= self.escalation_level_min)
-        for column, lo, hi in (
+        ranges: tuple[tuple[Any, Any, Any], ...] = (
             (c.received_at, self.received_from, self.received_to),
             (c.purchase_date, self.purchase_from, self.purchase_to),
-        ):
+        )
+        for column, lo, hi in ranges:
             if lo is not None:
                 stmt = stmt.where(column >= lo)
             if hi is not None:

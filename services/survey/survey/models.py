@@ -63,7 +63,7 @@ class Template(Base):
     versions: Mapped[list[TemplateVersion]] = relationship(
         lazy="raise", order_by="TemplateVersion.number"
     )
-    __mapper_args__: ClassVar[dict[str, Any]] = {
+    __mapper_args__ = {
         "version_id_col": version,
         "version_id_generator": False,
     }
@@ -124,7 +124,7 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {
+    __mapper_args__ = {
         "version_id_col": version,
         "version_id_generator": False,
     }

@@ -174,7 +174,7 @@ class ResponseRepository:
     ) -> None:
         if not rows:
             return
-        dialect = self.session.bind.dialect.name
+        dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(table)
         sums = {

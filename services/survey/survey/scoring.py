@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from survey.config import SurveyRules
 from survey.questions import Question
@@ -184,11 +184,11 @@ def dimension_view(tallies: Mapping[str, DimensionTally]) -> list[dict[str, Any]
         )
     rated = [r for r in rows if r["performance"] is not None and r["importance"] is not None]
     if rated:
-        imp_mid = sum(r["importance"] for r in rated) / len(rated)
-        perf_mid = sum(r["performance"] for r in rated) / len(rated)
+        imp_mid = sum(cast(float, r["importance"]) for r in rated) / len(rated)
+        perf_mid = sum(cast(float, r["performance"]) for r in rated) / len(rated)
         for r in rated:
-            high_imp = r["importance"] >= imp_mid
-            high_perf = r["performance"] >= perf_mid
+            high_imp = cast(float, r["importance"]) >= imp_mid
+            high_perf = cast(float, r["performance"]) >= perf_mid
             r["quadrant"] = (
                 ("keep_up_the_good_work" if high_perf else "concentrate_here")
                 if high_imp

@@ -174,7 +174,7 @@ class Ticket(EventRecorder, Base):
             **where_set("maintenance_plan_id"),
         ),
     )
-    __mapper_args__: ClassVar[dict[str, Any]] = {
+    __mapper_args__ = {
         "version_id_col": version,
         "version_id_generator": False,
     }

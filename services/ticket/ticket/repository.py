@@ -225,6 +225,7 @@ class TicketRepository:
         self, ticket_id: str, *, cursor: str | None, limit: int
     ) -> tuple[list[AuditRead], str | None]:
         """The ticket's record (who did what, when, why), newest first."""
+        assert platform.audit is not None  # PlatformTables(..., audit=True) in tables.py
         return await list_audit(
             self.session,
             platform.audit,
