@@ -53,6 +53,7 @@ from kefu_shared.settings import ServiceSettings
 DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 DBS = {"ref": "kefu_bench_ref", "customer": "kefu_bench_customer", "ticket": "kefu_bench_ticket"}
 CREATE_BODY = json.dumps({"kind": "company", "name": "Bench Pumps Co", "email": "b@example.com"})
+CASES = ("list1k", "create", "list1m", "events", "drain")
 REF_BODY = json.dumps({"name": "Bench Pumps Co", "email": "b@example.com"})
 
 
@@ -71,6 +72,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--server-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     p.add_argument("--keep", action="store_true", help="keep the bench databases")
+    p.add_argument(
+        "--cases",
+        type=lambda v: v.split(","),
+        default=list(CASES),
+        help=f"comma-separated subset of {','.join(CASES)} (default: all)",
+    )
     args = p.parse_args(argv)
     if args.smoke:
         args.seconds, args.warmup = 2, 1
@@ -98,7 +105,6 @@ class Bench:
         env.update(
             KEFU_ENV="production",
             KEFU_JWT_SECRET=self.secret,
-            KEFU_LOG_LEVEL="WARNING",
             KAFKA_BOOTSTRAP_SERVERS=self.broker.bootstrap,
             CUSTOMER_DATABASE_URL=self.urls["customer"],
             TICKET_DATABASE_URL=self.urls["ticket"],
@@ -226,27 +232,33 @@ class Bench:
         await seed_reference(self.urls["ref"], args.small)
         await seed_customers(self.urls["customer"], args.small)
         self.start_all()
+        want = set(args.cases)
         try:
-            self.results["explain"]["1k"] = await explain_list(self.urls["customer"])
-            self.lists("list 1k")
-            await self.creates()
-            await seed_reference(self.urls["ref"], args.big)
-            await seed_customers(self.urls["customer"], args.big)
-            self.results["explain"]["1M"] = await explain_list(self.urls["customer"])
-            self.lists("list 1M")
-            self.results["events"] = await event_latency(
-                customer=f"http://127.0.0.1:{self.port['customer']}",
-                token=self.token(),
-                customer_db=self.urls["customer"],
-                ticket_db=self.urls["ticket"],
-                rate=args.event_rate,
-                seconds=args.event_seconds,
-            )
+            if "list1k" in want:
+                self.results["explain"]["1k"] = await explain_list(self.urls["customer"])
+                self.lists("list 1k")
+            if "create" in want:
+                await self.creates()
+            if "list1m" in want:
+                await seed_reference(self.urls["ref"], args.big)
+                await seed_customers(self.urls["customer"], args.big)
+                self.results["explain"]["1M"] = await explain_list(self.urls["customer"])
+                self.lists("list 1M")
+            if "events" in want:
+                self.results["events"] = await event_latency(
+                    customer=f"http://127.0.0.1:{self.port['customer']}",
+                    token=self.token(),
+                    customer_db=self.urls["customer"],
+                    ticket_db=self.urls["ticket"],
+                    rate=args.event_rate,
+                    seconds=args.event_seconds,
+                )
         finally:
             self.stop_all()
-        self.results["drain"] = await drain_rates(
-            self.urls["customer"], self.broker.bootstrap, args.backlog
-        )
+        if "drain" in want:
+            self.results["drain"] = await drain_rates(
+                self.urls["customer"], self.broker.bootstrap, args.backlog
+            )
         if not args.keep:
             for name in DBS.values():
                 await drop_database(args.server_url, name)

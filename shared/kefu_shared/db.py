@@ -228,12 +228,16 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
             cur.close()
 
         return engine
+    # No pool_pre_ping: on asyncpg it costs BEGIN, a ping and ROLLBACK -- three round trips
+    # and a transaction -- before every unit of work. A connection the server dropped fails
+    # one request instead; SQLAlchemy then invalidates the whole pool, and pool_recycle
+    # retires connections before server or proxy idle timeouts do.
     return create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=1800,
         json_serializer=_json_dumps,
     )
 

@@ -14,7 +14,7 @@ from customer.uow import CustomerUnitOfWork
 from kefu_shared.service import RuntimeDep
 
 
-def get_settings(request: Request) -> CustomerSettings:
+async def get_settings(request: Request) -> CustomerSettings:
     """The settings the app was created with (``create_app``); never built per request."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
@@ -22,7 +22,7 @@ def get_settings(request: Request) -> CustomerSettings:
 SettingsDep = Annotated[CustomerSettings, Depends(get_settings)]
 
 
-def get_credit_control(settings: SettingsDep) -> CreditControl:
+async def get_credit_control(settings: SettingsDep) -> CreditControl:
     """Credit control as the ledger's writes call it (``CreditFollowUp``)."""
     return CreditControl(settings.credit)
 
@@ -33,7 +33,7 @@ FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 Limit = Annotated[int | None, Query(description="page size, 1-200")]
 
 
-def get_uow(runtime: RuntimeDep) -> CustomerUnitOfWork:
+async def get_uow(runtime: RuntimeDep) -> CustomerUnitOfWork:
     """A fresh unit of work per request; the use case opens and commits it."""
     return runtime.uow()  # type: ignore[return-value]  # create_app sets uow_class
 

@@ -35,7 +35,7 @@ Status = Literal["active", "archived", "merged", "erased"]
 SortKey = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
 
-def customer_filter(
+async def customer_filter(
     q: Annotated[
         str | None,
         Query(

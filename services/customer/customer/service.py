@@ -118,7 +118,8 @@ async def register_customer(
             customer.source = "dealer"
         customer.set_addresses(address_rows(data.addresses or [], settings))
         uow.customers.add(customer)
-        await uow.customers.set_tags(customer.id, customer.tags)
+        if customer.tags:  # a new customer has no tag rows to replace: skip the DELETE
+            await uow.customers.set_tags(customer.id, customer.tags)
         customer.registered()
         _history(uow, customer, actor, "registered")
         await uow.commit()

@@ -22,11 +22,11 @@ from kefu_shared.permissions import require_permission
 router = APIRouter()
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_clients(request: Request) -> dict[str, ServiceClient]:
+async def get_clients(request: Request) -> dict[str, ServiceClient]:
     return request.app.state.clients  # type: ignore[no-any-return]
 
 

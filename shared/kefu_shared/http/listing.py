@@ -130,7 +130,7 @@ class ListRequest:
         )
 
 
-def list_request(
+async def list_request(
     request: Request,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(description="page size, 1-200")] = None,

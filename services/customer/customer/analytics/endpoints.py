@@ -46,7 +46,7 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def period_params(
+async def period_params(
     settings: SettingsDep,
     start: Annotated[date | None, Query(alias="from", description="first day (inclusive)")] = None,
     end: Annotated[date | None, Query(alias="to", description="last day (inclusive)")] = None,
@@ -62,7 +62,7 @@ def period_params(
     return Period(start=start, end=end)
 
 
-def filter_params(
+async def filter_params(
     principal: CurrentPrincipal,
     tier: Annotated[list[str] | None, Query()] = None,
     region_class: Annotated[list[str] | None, Query()] = None,
