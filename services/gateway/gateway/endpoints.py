@@ -5,20 +5,24 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import ClientDisconnect
 
 from gateway.clients import ServiceClient, UpstreamError
-from gateway.clients.base import HOP_BY_HOP
+from gateway.clients.base import HOP_BY_HOP_BYTES
 from gateway.routing import upstream_for
 from gateway.settings import GatewaySettings
 from kefu_shared.auth import ROLES, CurrentPrincipal, issue_token
 from kefu_shared.contracts import REGISTRY
 from kefu_shared.errors import InvalidInput, NotFound
 from kefu_shared.http.problems import problem
+from kefu_shared.logging import get_logger
 from kefu_shared.permissions import require_permission
 
+log = get_logger(__name__)
 router = APIRouter()
 
 
@@ -135,16 +139,23 @@ async def forward(
     service = upstream_for(full_path)
     if service is None or service not in clients:
         raise NotFound(f"no route for {full_path}")
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+    headers = [
+        (k, v)
+        for k, v in request.scope["headers"]
+        if k not in HOP_BY_HOP_BYTES and k not in CONTEXT_HEADERS
+    ]
     if request.client:
-        headers["X-Forwarded-For"] = request.client.host
-    body = await request.body()
+        headers.append((b"x-forwarded-for", request.client.host.encode("latin-1")))
     try:
-        upstream = await clients[service].request(
+        body = await request.body()
+    except ClientDisconnect:
+        return _client_gone(request, full_path)
+    try:
+        upstream = await clients[service].forward(
             request.method,
             full_path,
+            query=request.scope.get("query_string", b""),
             headers=headers,
-            params=list(request.query_params.multi_items()),
             content=body or None,
         )
     except UpstreamError as exc:
@@ -158,19 +169,52 @@ async def forward(
             service=service,
             headers={"Retry-After": "2"},
         )
-    out_headers = {
-        k: v
-        for k, v in upstream.headers.items()
-        if k.lower() not in HOP_BY_HOP
-        and k.lower()
-        not in ("content-encoding", "x-request-id", "x-correlation-id", "date", "server")
-    }
-    return Response(
-        content=upstream.content,
-        status_code=upstream.status_code,
-        headers=out_headers,
-        media_type=upstream.headers.get("content-type"),
-    )
+    return UpstreamResponse(upstream)
+
+
+# Set by the gateway's own middleware (and on the answer by the upstream's): not forwarded.
+CONTEXT_HEADERS = frozenset({b"x-request-id", b"x-correlation-id"})
+DROPPED_FROM_ANSWER = HOP_BY_HOP_BYTES | CONTEXT_HEADERS | {b"content-encoding", b"date", b"server"}
+
+
+class UpstreamResponse(Response):
+    """The upstream's answer streamed through as it arrives: status and raw headers as
+    they are, body chunks passed on without being joined, decoded or parsed."""
+
+    def __init__(self, upstream: httpx.Response) -> None:
+        self.upstream = upstream
+        self.status_code = upstream.status_code
+        self.background = None
+        self.raw_headers = [
+            (k.lower(), v) for k, v in upstream.headers.raw if k.lower() not in DROPPED_FROM_ANSWER
+        ]
+        length = upstream.headers.get("content-length")
+        if length is not None:
+            self.raw_headers.append((b"content-length", length.encode("latin-1")))
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
+            async for chunk in self.upstream.aiter_raw():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:  # the client went away while the answer was being sent
+            log.info("gateway.client_disconnected", path=scope.get("path"), phase="response")
+        finally:
+            await self.upstream.aclose()
+
+
+def _client_gone(request: Request, path: str) -> Response:
+    """The client disconnected before its request body arrived: nothing to answer, and
+    nothing went wrong on our side (no error, no traceback)."""
+    log.info("gateway.client_disconnected", path=path, phase="request")
+    return Response(status_code=499)
 
 
 def health_router() -> APIRouter:

@@ -1,4 +1,8 @@
-"""An httpx client for one upstream service, forwarding identity and request ids."""
+"""An httpx client for one upstream service, forwarding identity and request ids.
+
+Forwarding (:meth:`ServiceClient.forward`) passes the raw query string and header bytes
+through and streams the answer back: nothing is decoded, re-encoded or copied per request
+beyond what HTTP needs. The connection pool is kept per upstream (HTTP/1.1 keep-alive)."""
 
 from __future__ import annotations
 
@@ -12,18 +16,20 @@ from kefu_shared.logging import get_logger
 
 log = get_logger(__name__)
 
-HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailers",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-    "content-length",
-}
+HOP_BY_HOP_BYTES = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+        b"content-length",
+    }
+)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -92,9 +98,49 @@ class ServiceClient:
         for attempt in range(retries + 1):
             try:
                 return await self._client.request(
-                    method, path, headers=merged, params=params, content=content, json=json,
+                    method,
+                    path,
+                    headers=merged,
+                    params=params,
+                    content=content,
+                    json=json,
                     **extra,
                 )
+            except httpx.TimeoutException as exc:
+                raise UpstreamError(self.name, "timeout", repr(exc)) from exc
+            except RESET_ERRORS as exc:
+                if attempt < retries:
+                    log.info("upstream.retry_reset", service=self.name, method=method, path=path)
+                    continue
+                raise UpstreamError(self.name, "unavailable", repr(exc)) from exc
+            except httpx.TransportError as exc:
+                raise UpstreamError(self.name, "unavailable", repr(exc)) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def forward(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes | None,
+    ) -> httpx.Response:
+        """Send a forwarded request as it came (raw query string and header bytes); the
+        answer's body is left unread for streaming (the caller must ``aclose()`` it).
+        Safe methods are retried like :meth:`request` when a pooled connection was reset."""
+        rid = request_id_var.get()
+        cid = correlation_id_var.get()
+        if rid:
+            headers.append((b"x-request-id", rid.encode("latin-1")))
+        if cid:
+            headers.append((b"x-correlation-id", cid.encode("latin-1")))
+        url = httpx.URL(path, query=query) if query else path
+        retries = self.safe_retries if method.upper() in SAFE_METHODS else 0
+        for attempt in range(retries + 1):
+            request = self._client.build_request(method, url, headers=headers, content=content)
+            try:
+                return await self._client.send(request, stream=True)
             except httpx.TimeoutException as exc:
                 raise UpstreamError(self.name, "timeout", repr(exc)) from exc
             except RESET_ERRORS as exc:
