@@ -50,15 +50,15 @@ def _token() -> str:
 async def test_query_body_and_headers_pass_through_unchanged() -> None:
     seen: list[dict[str, Any]] = []
     app = _gateway(seen)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gw"
-        ) as client:
-            resp = await client.post(
-                "/api/v1/customers?tier=A&tier=B&q=%E5%AE%A2",
-                content=b'{"name": "x"}',
-                headers={"Authorization": f"Bearer {_token()}", "Idempotency-Key": "k1"},
-            )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+    ):
+        resp = await client.post(
+            "/api/v1/customers?tier=A&tier=B&q=%E5%AE%A2",
+            content=b'{"name": "x"}',
+            headers={"Authorization": f"Bearer {_token()}", "Idempotency-Key": "k1"},
+        )
     assert resp.status_code == 201
     assert resp.content == b'{"ok": true}'
     assert resp.headers["etag"] == '"7"'
