@@ -201,6 +201,9 @@ class UpstreamResponse(Response):
                     "headers": self.raw_headers,
                 }
             )
+            if self.upstream.is_stream_consumed:  # answered from memory (a test transport)
+                await send({"type": "http.response.body", "body": self.upstream.content})
+                return
             async for chunk in self.upstream.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
