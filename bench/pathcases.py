@@ -61,7 +61,10 @@ async def explain_list(url: str) -> dict[str, list[str]]:
     """``EXPLAIN (ANALYZE, BUFFERS)`` of every statement the list use case sends, taken from
     the real repository code (captured at the driver), for each filter in EXPLAINED."""
     from customer.repository import CustomerFilter, CustomerRepository
+    from kefu_shared.auth import Principal
     from kefu_shared.db import make_session_factory
+
+    agent = Principal(user_id="bench-agent", roles=frozenset({"agent"}))
 
     engine = create_async_engine(url)
     captured: list[tuple[str, Any]] = []
@@ -82,7 +85,7 @@ async def explain_list(url: str) -> dict[str, list[str]]:
             captured.clear()
             async with sessions() as s:
                 await CustomerRepository(s).list_page(
-                    CustomerFilter(**spec), sort=sort, limit=25, cursor=None
+                    CustomerFilter(**spec), actor=agent, sort=sort, limit=25, cursor=None
                 )
             statements = list(captured)
             lines: list[str] = []
