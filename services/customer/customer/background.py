@@ -46,7 +46,9 @@ async def _scheduled(scheduler: Scheduler, delay_s: float) -> None:
     await scheduler.run()
 
 
-def background(runtime: ServiceRuntime, settings: CustomerSettings) -> list[Coroutine[Any, Any, Any]]:
+def background(
+    runtime: ServiceRuntime, settings: CustomerSettings
+) -> list[Coroutine[Any, Any, Any]]:
     scheduler = runtime.scheduler(sweeps(runtime, settings))
     return [
         runtime.job_worker(job_handlers(runtime, settings)).run(),

@@ -8,13 +8,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from customer.classification import service as classification
+from customer.classification.config import ClassificationSettings
+from customer.classification.models import ClassificationRun
+from customer.classification.schemas import RunCreate
 from customer.uow import CustomerUnitOfWork
 from kefu_shared.jobs import FAILED, RUNNING, SUCCEEDED
 from tests.customer.integration.conftest import CustomerHarness
-from tests.customer.integration.test_classification import IN_WINDOW, _insert_run, seed
+from tests.customer.integration.test_classification import AS_OF, IN_WINDOW, _insert_run, seed
 from tests.support import eventually
 
 
@@ -49,7 +52,9 @@ async def _job_status(svc: CustomerHarness, job_id: int) -> str:
     jobs = svc.runtime.tables.jobs
     async with svc.runtime.uow() as uow:
         return str(
-            (await uow.session.execute(select(jobs.c.status).where(jobs.c.id == job_id))).scalar_one()
+            (
+                await uow.session.execute(select(jobs.c.status).where(jobs.c.id == job_id))
+            ).scalar_one()
         )
 
 
@@ -64,6 +69,14 @@ async def test_a_run_whose_worker_died_is_resumed_after_a_restart(
 ) -> None:
     await seed(customer_svc, {"a": [(IN_WINDOW, 500)], "b": [(IN_WINDOW, 100)]})
     run_id = await _insert_run(customer_svc, started=datetime.now(UTC) - timedelta(minutes=5))
+    params = classification.resolve_parameters(RunCreate(as_of=AS_OF), ClassificationSettings())
+    async with customer_svc.runtime.uow() as uow:
+        await uow.session.execute(
+            update(ClassificationRun)
+            .where(ClassificationRun.id == run_id)
+            .values(thresholds=params["thresholds"])
+        )
+        await uow.commit()
     job_id = await _job_of_a_dead_worker(customer_svc, run_id, attempts=1)
 
     async def resumed() -> bool:

@@ -77,19 +77,23 @@ async def test_a_redelivered_job_of_a_finished_run_changes_nothing() -> None:
     assert done.status == "succeeded" and uow.commits == 0
 
 
+def _settings(interval_s: float) -> CustomerSettings:
+    return CustomerSettings(env="development", credit_recalc_interval_s=interval_s)
+
+
 def test_the_sweeps_are_the_daily_recalculation_and_the_abandoned_run_check() -> None:
     runtime: Any = object()  # the sweeps only use it when they run
-    names = [j.name for j in sweeps(runtime, CustomerSettings(credit_recalc_interval_s=86400))]
+    names = [j.name for j in sweeps(runtime, _settings(86400))]
     assert names == ["credit-recalculation", "classification-abandoned-runs"]
-    daily = sweeps(runtime, CustomerSettings(credit_recalc_interval_s=86400))[0]
+    daily = sweeps(runtime, _settings(86400))[0]
     assert daily.every_s == 86400
 
 
 def test_interval_zero_leaves_the_recalculation_to_a_cronjob() -> None:
     runtime: Any = object()
-    names = [j.name for j in sweeps(runtime, CustomerSettings(credit_recalc_interval_s=0))]
+    names = [j.name for j in sweeps(runtime, _settings(0))]
     assert names == ["classification-abandoned-runs"]
 
 
 def test_classification_runs_have_a_job_handler() -> None:
-    assert set(job_handlers(cast(Any, object()), CustomerSettings())) == {"classification.run"}
+    assert set(job_handlers(cast(Any, object()), _settings(0))) == {"classification.run"}

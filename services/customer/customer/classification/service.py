@@ -58,7 +58,6 @@ from kefu_shared.db import new_uuid, utcnow
 from kefu_shared.errors import Conflict, InvalidInput, NotFound
 from kefu_shared.jobs import QUEUED, RUNNING, Job
 from kefu_shared.logging import get_logger
-from kefu_shared.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from customer.uow import CustomerUnitOfWork
@@ -304,7 +303,9 @@ async def fail_abandoned_runs(*, uow: CustomerUnitOfWork) -> str | None:
             return None
         jobs = uow.jobs_table
         live = await uow.session.execute(
-            select(jobs.c.payload).where(jobs.c.kind == JOB_KIND, jobs.c.status.in_((QUEUED, RUNNING)))
+            select(jobs.c.payload).where(
+                jobs.c.kind == JOB_KIND, jobs.c.status.in_((QUEUED, RUNNING))
+            )
         )
         if any(p.get("run_id") == active.id for p in live.scalars()):
             return None
