@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from customer.analytics.endpoints import router as analytics_router
+from customer.background import background
 from customer.classification.endpoints import router as classification_router
 from customer.consumers import handlers
 from customer.contacts_endpoints import router as contacts_router
 from customer.credit.endpoints import router as credit_router
-from customer.credit.scheduler import recalculate_periodically
 from customer.endpoints import router
 from customer.ledger.endpoints import router as ledger_router
 from customer.lists_endpoints import router as lists_router
@@ -49,7 +49,7 @@ def create_app(settings: CustomerSettings | None = None, **kw: Any) -> FastAPI:
         ],
         handlers=handlers(settings),
         uow_class=CustomerUnitOfWork,
-        background=lambda rt: [recalculate_periodically(rt, settings)],
+        background=lambda rt: background(rt, settings),
         **kw,
     )
 

@@ -34,7 +34,7 @@ class Base(ServiceBase):
     metadata = make_metadata()
 
 
-platform = PlatformTables(Base.metadata)
+platform = PlatformTables(Base.metadata, jobs=True)
 
 
 class Customer(EventRecorder, Base):

@@ -34,7 +34,9 @@ class CustomerSettings(ServiceSettings):
 
     # Overdue days grow with time alone: recalculate every customer's credit this often
     # (seconds; 0 turns the background recalculation off, e.g. when a CronJob does it).
+    # A scheduled sweep: one replica runs it (customer/background.py).
     credit_recalc_interval_s: float = 86400.0
+    # The scheduler (this sweep and the others) starts this long after the process.
     credit_recalc_first_delay_s: float = 60.0
 
     credit: CreditSettings = Field(default_factory=CreditSettings)

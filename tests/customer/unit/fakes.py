@@ -1,6 +1,7 @@
 """In-memory repositories and unit of work of the customer service, for unit tests of its
 use cases: no database, no broker. They keep the methods the use cases call on
-``uow.customers``, ``uow.ledger``, ``uow.credit`` and ``uow.analytics`` and behave the same
+``uow.customers``, ``uow.ledger``, ``uow.credit``, ``uow.analytics`` and
+``uow.classification`` and behave the same
 where a use case can tell (404 for another dealer's customer, version-guarded saves, the
 events of saved credit accounts handed to the unit of work). The pattern to copy for
 another service: ``FakeUnitOfWork`` (kefu_shared.testing) plus one fake per repository.
@@ -14,6 +15,7 @@ from typing import Any
 
 from customer.analytics.config import AnalyticsSettings
 from customer.analytics.models import KeyAccountPlan
+from customer.classification.models import ACTIVE_LOCK, ClassificationRun
 from customer.credit.account import CreditAccount, CustomerInfo, LedgerFacts
 from customer.credit.config import CreditSettings
 from customer.models import Customer
@@ -166,6 +168,25 @@ class FakeAnalytics:
         self.merges.append((survivor_id, list(merged_ids)))
 
 
+class FakeClassification:
+    """The runs of ``uow.classification`` that the request/job use cases touch."""
+
+    def __init__(self) -> None:
+        self.runs: dict[str, ClassificationRun] = {}
+
+    async def active(self) -> ClassificationRun | None:
+        return next((r for r in self.runs.values() if r.active_lock == ACTIVE_LOCK), None)
+
+    def add(self, run: ClassificationRun) -> None:
+        self.runs[run.id] = run
+
+    async def get(self, run_id: str) -> ClassificationRun | None:
+        return self.runs.get(run_id)
+
+    async def flush(self) -> None:
+        pass
+
+
 class FakeCustomerUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
@@ -173,3 +194,4 @@ class FakeCustomerUnitOfWork(FakeUnitOfWork):
         self.ledger = FakeLedger()
         self.credit = FakeCredit(self, self.customers)
         self.analytics = FakeAnalytics()
+        self.classification = FakeClassification()

@@ -36,6 +36,10 @@ class ClassificationSettings(BaseSettings):
 
     # A run still queued/running after this long is taken as crashed and marked failed.
     stale_run_after_s: int = 3600
+    # Attempts of a run's job (a worker that dies mid-run leaves it to the next attempt).
+    run_attempts: int = Field(3, ge=1, le=10)
+    # How often the scheduler looks for a run whose job gave up (seconds).
+    abandoned_sweep_s: float = Field(300.0, gt=0)
     # PostgreSQL only, SET LOCAL inside the run's transaction (hash aggregate of a million
     # customers fits in memory instead of spilling to disk).
     pg_work_mem: str = "256MB"

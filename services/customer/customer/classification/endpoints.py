@@ -10,11 +10,9 @@ from fastapi import APIRouter, Response, status
 from customer.classification import service
 from customer.classification.schemas import ResultRead, RunCreate, RunRead
 from customer.deps import SettingsDep, UowDep
-from customer.uow import customer_uow
 from kefu_shared.auth import CurrentPrincipal, require_roles
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
-from kefu_shared.service import RuntimeDep
 
 router = APIRouter(prefix="/api/v1", tags=["classification"])
 
@@ -26,23 +24,17 @@ ROLES = ("service_manager", "analyst")  # admin always passes
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RunRead,
     dependencies=[require_roles(*ROLES)],
-    summary="Start a revenue classification run (runs in the background)",
+    summary="Start a revenue classification run (a background job)",
 )
 async def create_run(
     body: RunCreate,
     response: Response,
     uow: UowDep,
-    runtime: RuntimeDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
 ) -> RunRead:
     run = await service.start_classification_run(
-        uow=uow,
-        uow_factory=partial(customer_uow, runtime),
-        data=body,
-        actor=principal,
-        settings=settings.classification,
-        tasks=runtime.extra_tasks,
+        uow=uow, data=body, actor=principal, settings=settings.classification
     )
     response.headers["Location"] = f"/api/v1/classification-runs/{run.id}"
     return RunRead.model_validate(run)

@@ -2,8 +2,12 @@
 
 A run is requested (``request_run``: validated, recorded as queued, one at a time), then
 executed (``execute_run``: the set-based SQL of the repository in one transaction). The
-API does the second step in a background task (``start_classification_run``); tests and
-the benchmark call ``run_classification``, which does both and returns the finished run.
+API queues a durable job (``classification.run``, :mod:`kefu_shared.jobs`) in the same
+transaction as the run, and the service's job worker executes it (``run_job``): a run whose
+process died is picked up again when the job's lease expires, and a run whose job gave up
+is marked failed by the ``classification-abandoned-runs`` sweep (``fail_abandoned_runs``).
+Tests and the benchmark call ``run_classification``, which does both steps and returns the
+finished run.
 
 Rules as implemented (domain.md §1, seed 000 ch.1):
 - revenue in the window = SUM of the signed base-currency ``net_amount`` of the ledger rows
@@ -35,13 +39,12 @@ Rules as implemented (domain.md §1, seed 000 ch.1):
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from customer.classification.config import ClassificationSettings
@@ -51,8 +54,9 @@ from customer.classification.rules import Window, boundaries, parameter_errors
 from customer.classification.schemas import RunCreate
 from kefu_shared.auth import Principal
 from kefu_shared.context import current_correlation_id, traceparent_var
-from kefu_shared.db import utcnow
+from kefu_shared.db import new_uuid, utcnow
 from kefu_shared.errors import Conflict, InvalidInput, NotFound
+from kefu_shared.jobs import QUEUED, RUNNING, Job
 from kefu_shared.logging import get_logger
 
 if TYPE_CHECKING:
@@ -105,9 +109,15 @@ def _is_stale(run: ClassificationRun, settings: ClassificationSettings, now: dat
 
 
 async def request_run(
-    *, uow: CustomerUnitOfWork, data: RunCreate, actor: Principal, settings: ClassificationSettings
+    *,
+    uow: CustomerUnitOfWork,
+    data: RunCreate,
+    actor: Principal,
+    settings: ClassificationSettings,
+    enqueue: bool = False,
 ) -> ClassificationRun:
-    """Record a queued run; 409 while another run is queued or running."""
+    """Record a queued run; 409 while another run is queued or running. With ``enqueue``
+    its ``classification.run`` job is queued in the same transaction."""
     params = resolve_parameters(data, settings)
     window = Window.trailing(params["as_of"], params["window_months"])
     async with uow:
@@ -125,6 +135,7 @@ async def request_run(
             _finish(active, status="failed", now=now, error="abandoned: no progress")
             await repo.flush()
         run = ClassificationRun(
+            id=new_uuid(),
             status="queued",
             active_lock=ACTIVE_LOCK,
             requested_by=actor.user_id,
@@ -135,6 +146,10 @@ async def request_run(
         )
         repo.add(run)
         try:
+            if enqueue:
+                await uow.enqueue(
+                    kind=JOB_KIND, payload={"run_id": run.id}, max_attempts=settings.run_attempts
+                )
             await uow.commit()
         except IntegrityError:
             # Another request took the slot between our check and our insert.
@@ -150,16 +165,24 @@ def _finish(run: ClassificationRun, *, status: str, now: datetime, error: str | 
 
 
 async def execute_run(
-    *, uow: CustomerUnitOfWork, run_id: str, settings: ClassificationSettings
+    *,
+    uow: CustomerUnitOfWork,
+    run_id: str,
+    settings: ClassificationSettings,
+    resume: bool = False,
 ) -> ClassificationRun:
-    """Execute a queued run; a failure is recorded on the run (and returned), not raised."""
+    """Execute a queued run; a failure is recorded on the run (and returned), not raised.
+    ``resume`` also takes a run left 'running' by a process that died (its classification
+    transaction rolled back, so running it again from the start is right)."""
     async with uow:
         repo = uow.classification
         run = await repo.get(run_id)
         if run is None:
             raise NotFound(f"classification run {run_id} not found")
-        if run.status != "queued":
+        if run.status != "queued" and not (resume and run.status == "running"):
             raise Conflict(f"classification run {run_id} is {run.status}")
+        if run.status == "running":
+            log.warning("classification.run_resumed", run_id=run_id)
         run.status = "running"
         run.started_at = utcnow()
         await uow.commit()
@@ -245,23 +268,64 @@ async def run_classification(
 
 
 async def start_classification_run(
-    *,
-    uow: CustomerUnitOfWork,
-    uow_factory: Callable[[], CustomerUnitOfWork],
-    data: RunCreate,
-    actor: Principal,
-    settings: ClassificationSettings,
-    tasks: list[asyncio.Task[Any]],
+    *, uow: CustomerUnitOfWork, data: RunCreate, actor: Principal, settings: ClassificationSettings
 ) -> ClassificationRun:
-    """Request a run and execute it in a background task (kept in ``tasks`` so that the
-    service's shutdown cancels it; a cancelled run stays 'running' until it goes stale)."""
-    run = await request_run(uow=uow, data=data, actor=actor, settings=settings)
-    task = asyncio.create_task(
-        execute_run(uow=uow_factory(), run_id=run.id, settings=settings),
-        name=f"classification-run-{run.id}",
-    )
-    tasks.append(task)
-    return run
+    """Request a run and queue its job (the API: answered 202, executed by the worker)."""
+    return await request_run(uow=uow, data=data, actor=actor, settings=settings, enqueue=True)
+
+
+JOB_KIND = "classification.run"
+
+
+async def run_job(
+    job: Job, *, uow: CustomerUnitOfWork, settings: ClassificationSettings
+) -> dict[str, Any]:
+    """The handler of ``classification.run`` jobs. Delivery is at least once: a run that
+    is already finished is left as it is; one left 'running' by a dead worker is resumed."""
+    run_id = str(job.payload["run_id"])
+    async with uow:
+        run = await uow.classification.get(run_id)
+        if run is None:
+            raise NotFound(f"classification run {run_id} not found")
+        if run.status not in ("queued", "running"):
+            return {"run_id": run_id, "status": run.status}
+    run = await execute_run(uow=uow, run_id=run_id, settings=settings, resume=True)
+    return {"run_id": run_id, "status": run.status}
+
+
+async def fail_abandoned_runs(*, uow: CustomerUnitOfWork) -> str | None:
+    """Mark the active run failed when no job will ever finish it (its job failed, e.g. the
+    lease of its last attempt expired, or it predates the job table); return its id. Safe
+    to run again: a scheduled sweep."""
+    async with uow:
+        active = await uow.classification.active()
+        if active is None:
+            return None
+        jobs = uow.jobs_table
+        live = await uow.session.execute(
+            select(jobs.c.payload).where(
+                jobs.c.kind == JOB_KIND, jobs.c.status.in_((QUEUED, RUNNING))
+            )
+        )
+        if any(p.get("run_id") == active.id for p in live.scalars()):
+            return None
+        # Only if it is still active: its job may have finished it since we read it.
+        done = await uow.session.execute(
+            update(ClassificationRun)
+            .where(ClassificationRun.id == active.id, ClassificationRun.active_lock == ACTIVE_LOCK)
+            .values(
+                status="failed",
+                active_lock=None,
+                finished_at=utcnow(),
+                error="abandoned: its job stopped before finishing it",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await uow.commit()
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        log.warning("classification.abandoned_run_failed", run_id=active.id)
+        return active.id
 
 
 async def get_run(*, uow: CustomerUnitOfWork, run_id: str) -> ClassificationRun:
