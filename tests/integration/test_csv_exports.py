@@ -43,6 +43,45 @@ async def stack_without_broker(dbs):  # type: ignore[no-untyped-def]
         yield s
 
 
+async def _complaint(stack: Stack, auth: dict[str, str], customer_id: str) -> str:
+    """A complaint with formula-looking text (its customer put in the service's copy, as
+    customer.registered would; this stack has no broker)."""
+    from sqlalchemy import insert
+
+    from complaint.models import customer_copies
+    from kefu_shared.db import utcnow
+
+    async with stack.runtime("complaint").uow() as uow:
+        await uow.session.execute(
+            insert(customer_copies).values(
+                id=customer_id,
+                number="C1",
+                kind="company",
+                name=EVIL,
+                key_account=False,
+                status="active",
+                on_credit_hold=False,
+                updated_at=utcnow(),
+            )
+        )
+        await uow.session.commit()
+    async with stack.client("complaint") as complaint:
+        r = await complaint.post(
+            "/api/v1/complaints",
+            json={
+                "channel": "web",
+                "customer_id": customer_id,
+                "category": "other",
+                "severity": "minor",
+                "description": EVIL,
+                "product": {"model": "=1+2", "serial_number": "@SUM(A1)"},
+            },
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+
 async def test_every_csv_export_neutralises_formulas(stack_without_broker: Stack) -> None:
     stack = stack_without_broker
     auth = stack.auth("admin")
@@ -75,7 +114,8 @@ async def test_every_csv_export_neutralises_formulas(stack_without_broker: Stack
             return got.json().get("status") not in ("pending", "running")
 
         await eventually(run_done, timeout=30)
-    path_values = {"customer_id": customer_id, "run_id": run_id}
+    complaint_id = await _complaint(stack, auth, customer_id)
+    path_values = {"customer_id": customer_id, "run_id": run_id, "complaint_id": complaint_id}
 
     exports: list[tuple[str, str]] = []
     for name in SERVICES:
@@ -87,7 +127,9 @@ async def test_every_csv_export_neutralises_formulas(stack_without_broker: Stack
             params = op.get("parameters", [])
             if not any(p["name"] == "format" and p["in"] == "query" for p in params):
                 continue
-            missing = [p["name"] for p in params if p["in"] == "path" and p["name"] not in path_values]
+            missing = [
+                p["name"] for p in params if p["in"] == "path" and p["name"] not in path_values
+            ]
             assert not missing, f"{name} {path}: a new CSV export; give this test {missing}"
             exports.append((name, path.format(**path_values)))
     assert len(exports) >= 10, exports
