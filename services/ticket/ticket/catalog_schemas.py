@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from kefu_shared.calendar import WEEKDAYS, parse_intervals
-from ticket.schemas import Read, RegionClass, Strict, Target, TicketType
+from ticket.schemas import Day, Read, RegionClass, Strict, Target, TicketType
 
 ResponseLevel = Literal["standard", "priority", "premium"]
 
@@ -20,7 +20,7 @@ class WarrantyCreate(Strict):
     customer_id: str = Field(min_length=1, max_length=36)
     product_model: str | None = Field(None, max_length=100)
     product_line: str | None = Field(None, max_length=60)
-    purchase_date: date
+    purchase_date: Day
     months: int | None = Field(None, ge=0, le=240, description="default: per product line")
 
 
@@ -50,16 +50,16 @@ class AgreementFields(Strict):
     coverage: list[TicketType] | None = None
     parts_covered: bool | None = None
     response_level: ResponseLevel | None = None
-    fee: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    fee: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    starts_on: Day | None = None
+    ends_on: Day | None = None
 
 
 class AgreementCreate(AgreementFields):
     customer_id: str = Field(min_length=1, max_length=36)
     coverage: list[TicketType] = Field(min_length=1)
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
 
     @model_validator(mode="after")
     def _period(self) -> AgreementCreate:
@@ -194,7 +194,7 @@ class PlanFields(Strict):
     region: str | None = Field(None, max_length=60)
     region_class: RegionClass | None = None
     interval_days: int | None = Field(None, ge=1, le=3650)
-    next_due_on: date | None = None
+    next_due_on: Day | None = None
     lead_days: int | None = Field(None, ge=0, le=365)
     active: bool | None = None
     notes: str | None = Field(None, max_length=2000)
@@ -204,7 +204,7 @@ class PlanCreate(PlanFields):
     customer_id: str = Field(min_length=1, max_length=36)
     serial_number: str = Field(min_length=1, max_length=100)
     interval_days: int = Field(ge=1, le=3650)
-    next_due_on: date
+    next_due_on: Day
 
 
 class PlanUpdate(PlanFields):

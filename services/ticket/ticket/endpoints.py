@@ -4,11 +4,11 @@ the answer (with the ETag)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
 
 from kefu_shared.audit import AuditRead
 from kefu_shared.auth import CurrentPrincipal
@@ -52,8 +52,8 @@ def ticket_filter(
     priority: str | None = None,
     open_: Annotated[bool | None, Query(alias="open")] = None,
     sla: Annotated[str | None, Query(pattern="^(at_risk|breached)$")] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: AwareDatetime | None = None,
+    created_to: AwareDatetime | None = None,
 ) -> TicketFilter:
     return TicketFilter(
         status=status_ or [],

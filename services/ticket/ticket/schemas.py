@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 TicketType = Literal[
     "installation", "repair", "maintenance", "inspection", "return_exchange", "consultation"
@@ -18,6 +18,18 @@ Channel = Literal[
 ]
 VisitResult = Literal["fixed", "needs_parts", "needs_second_visit", "not_fixable"]
 Target = Literal["first_contact", "on_site", "resolution"]
+
+
+# Instants and days the service computes with (deadlines, warranty ends, month bounds)
+# stay far from the ends of the calendar.
+Instant = Annotated[AwareDatetime, AfterValidator(lambda v: _in_range(v, v.year))]
+Day = Annotated[date, AfterValidator(lambda v: _in_range(v, v.year))]
+
+
+def _in_range(value: Any, year: int) -> Any:
+    if not 1900 <= year <= 2200:
+        raise ValueError("must be between the years 1900 and 2200")
+    return value
 
 
 class Strict(BaseModel):
@@ -51,8 +63,8 @@ class TicketFields(Window):
     contact_name: str | None = Field(None, max_length=100)
     contact_phone: str | None = Field(None, max_length=40)
     description: str | None = Field(None, max_length=5000)
-    requested_window_start: AwareDatetime | None = None
-    requested_window_end: AwareDatetime | None = None
+    requested_window_start: Instant | None = None
+    requested_window_end: Instant | None = None
 
 
 class TicketCreate(TicketFields):
@@ -60,7 +72,7 @@ class TicketCreate(TicketFields):
     customer_id: str = Field(min_length=1, max_length=36)
     channel: Channel = "phone"
     complaint_id: str | None = Field(None, max_length=36)
-    purchase_date: date | None = Field(
+    purchase_date: Day | None = Field(
         None, description="registers the serial's warranty when it has none yet"
     )
 
@@ -146,8 +158,8 @@ class AssignRequest(ActionRequest):
 
 
 class ScheduleRequest(Window):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 class CompleteRequest(ActionRequest):
@@ -162,23 +174,23 @@ class PartUsed(Strict):
     part_number: str = Field(min_length=1, max_length=60)
     quantity: int = Field(ge=1, le=10000)
     warranty: bool = Field(description="covered by warranty (not charged)")
-    price: Decimal = Field(Decimal("0"), ge=0, max_digits=16, decimal_places=2)
+    price: Decimal = Field(Decimal("0"), ge=0, max_digits=10, decimal_places=2)
 
 
 class Photo(Strict):
     file_name: str = Field(min_length=1, max_length=200)
     content_type: str = Field("image/jpeg", max_length=60)
     size_bytes: int | None = Field(None, ge=0)
-    taken_at: AwareDatetime | None = None
+    taken_at: Instant | None = None
     url: str | None = Field(None, max_length=500)
 
 
 class VisitStart(Strict):
-    travel_started_at: AwareDatetime | None = None
+    travel_started_at: Instant | None = None
 
 
 class VisitArrival(Strict):
-    arrived_at: AwareDatetime | None = None
+    arrived_at: Instant | None = None
 
 
 class VisitReport(Strict):
@@ -189,7 +201,7 @@ class VisitReport(Strict):
     confirmation_code: str | None = Field(
         None, max_length=12, description="the customer's sign-off; required when fixed"
     )
-    finished_at: AwareDatetime | None = None
+    finished_at: Instant | None = None
     reason: str | None = Field(None, max_length=500)
 
 

@@ -45,6 +45,10 @@ def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
             "month must be YYYY-MM", errors=[{"field": "month", "message": "YYYY-MM"}]
         )
     year, mon = int(m.group(1)), int(m.group(2))
+    if not 1900 <= year <= 2200:
+        raise InvalidInput(
+            "month out of range", errors=[{"field": "month", "message": "1900-2200"}]
+        )
     tz = ZoneInfo(timezone)
     start = datetime.combine(date(year, mon, 1), time(0), tz)
     nxt = date(year + (mon == 12), mon % 12 + 1, 1)

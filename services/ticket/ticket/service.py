@@ -333,11 +333,12 @@ async def update_ticket(
         check_if_match(if_match, ticket.etag)
         if not ticket.is_open:
             raise BusinessRuleViolation(f"ticket is {ticket.status} and cannot be changed")
-        if "region_class" in changes and changes["region_class"] is None:
-            raise InvalidInput(
-                "region_class cannot be removed",
-                errors=[{"field": "region_class", "message": "required"}],
-            )
+        for required in ("region_class", "priority"):
+            if required in changes and changes[required] is None:
+                raise InvalidInput(
+                    f"{required} cannot be removed",
+                    errors=[{"field": required, "message": "required"}],
+                )
         before = snapshot(ticket, list(changes))
         for key, value in changes.items():
             setattr(ticket, key, value)

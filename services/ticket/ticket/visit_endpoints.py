@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 
 from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.pagination import Page
@@ -20,6 +22,7 @@ from ticket.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["visits"])
+VisitNumber = Annotated[int, Path(ge=1, le=1000)]
 
 
 def _visit(response: Response, ticket: Ticket, visit: TicketVisit) -> VisitRead:
@@ -75,7 +78,7 @@ async def list_visits(ticket_id: str, uow: UowDep, principal: CurrentPrincipal) 
 )
 async def arrive(
     ticket_id: str,
-    number: int,
+    number: VisitNumber,
     body: VisitArrival,
     response: Response,
     uow: UowDep,
@@ -101,7 +104,7 @@ async def arrive(
 )
 async def report_visit(
     ticket_id: str,
-    number: int,
+    number: VisitNumber,
     body: VisitReport,
     response: Response,
     uow: UowDep,
