@@ -43,6 +43,45 @@ async def stack_without_broker(dbs):  # type: ignore[no-untyped-def]
         yield s
 
 
+async def _ticket_data(stack: Stack, customer_id: str) -> dict[str, str]:
+    """A technician and a ticket with formula-looking text (the customer copy delivered
+    through the ticket service's own handler: there is no broker here)."""
+    from kefu_shared.contracts.customer import CustomerRegistered
+    from kefu_shared.events import make_event
+    from ticket.consumers import handlers
+
+    app = stack.apps["ticket"]
+    data = CustomerRegistered(
+        id=customer_id, number="C1", kind="company", name=EVIL, area_class="city", status="active"
+    )
+    handler = handlers(stack.settings["ticket"], app.state.clocks)["customer.registered"]  # type: ignore[arg-type]
+    async with stack.runtime("ticket").uow() as uow:
+        await handler(uow, make_event(data, source="/tests", subject=customer_id), data)
+        await uow.commit()
+    auth = stack.auth("admin")
+    async with stack.client("ticket") as ticket:
+        r = await ticket.post(
+            "/api/v1/technicians",
+            json={"name": EVIL, "skills": ["=1+2"], "areas": ["north"]},
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+        technician_id = r.json()["id"]
+        r = await ticket.post(
+            "/api/v1/tickets",
+            json={
+                "type": "repair",
+                "customer_id": customer_id,
+                "description": EVIL,
+                "region": "north",
+                "product_line": "=1+2",
+            },
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+    return {"technician_id": technician_id, "ticket_id": r.json()["id"]}
+
+
 async def _complaint(stack: Stack, auth: dict[str, str], customer_id: str) -> str:
     """A complaint with formula-looking text (its customer put in the service's copy, as
     customer.registered would; this stack has no broker)."""
@@ -114,8 +153,14 @@ async def test_every_csv_export_neutralises_formulas(stack_without_broker: Stack
             return got.json().get("status") not in ("pending", "running")
 
         await eventually(run_done, timeout=30)
+    ticket_ids = await _ticket_data(stack, customer_id)
     complaint_id = await _complaint(stack, auth, customer_id)
-    path_values = {"customer_id": customer_id, "run_id": run_id, "complaint_id": complaint_id}
+    path_values = {
+        "customer_id": customer_id,
+        "run_id": run_id,
+        "complaint_id": complaint_id,
+        **ticket_ids,
+    }
 
     exports: list[tuple[str, str]] = []
     for name in SERVICES:

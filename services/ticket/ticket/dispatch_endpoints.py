@@ -20,7 +20,9 @@ from ticket.deps import IfMatch, SettingsDep, UowDep
 from ticket.schemas import TicketRead
 
 router = APIRouter(prefix="/api/v1", tags=["technicians"])
-Month = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+Month = Annotated[
+    str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (default: this month)")
+]
 Format = Annotated[str | None, Query(alias="format", pattern="^(json|csv)$")]
 
 
@@ -88,8 +90,13 @@ async def list_technicians(
     summary="The month's scorecards of every technician, most points first",
 )
 async def ranking(
-    request: Request, uow: UowDep, settings: SettingsDep, month: Month, format_: Format = None
+    request: Request,
+    uow: UowDep,
+    settings: SettingsDep,
+    month: Month = None,
+    format_: Format = None,
 ) -> Any:
+    month = month or scorecards.this_month(settings)
     cards = await scorecards.ranking(uow=uow, month=month, settings=settings)
     return document_or_csv(
         request,
@@ -186,9 +193,10 @@ async def technician_scorecard(
     uow: UowDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    month: Month,
+    month: Month = None,
     format_: Format = None,
 ) -> Any:
+    month = month or scorecards.this_month(settings)
     card = await scorecards.scorecard(
         uow=uow, technician_id=technician_id, month=month, settings=settings, actor=principal
     )

@@ -55,6 +55,10 @@ def month_bounds(month: str, timezone: str) -> tuple[datetime, datetime]:
     return start, datetime.combine(nxt, time(0), tz)
 
 
+def this_month(settings: TicketSettings) -> str:
+    return datetime.now(ZoneInfo(settings.calendar.timezone)).strftime("%Y-%m")
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
