@@ -44,7 +44,6 @@ from harness import (
     settle,
     wrk,
 )
-
 from pathcases import seed_reference
 
 from kefu_shared.auth import issue_token
@@ -172,7 +171,11 @@ class Bench:
         self.servers.clear()
 
     def load(self, url: str, connections: int, **kw: Any) -> LoadResult:
-        warm = wrk(url, connections=connections, seconds=self.args.warmup, **kw) if self.args.warmup else None
+        warm = (
+            wrk(url, connections=connections, seconds=self.args.warmup, **kw)
+            if self.args.warmup
+            else None
+        )
         result = wrk(url, connections=connections, seconds=self.args.seconds, **kw)
         result.extra["warmup_ok"] = warm.ok if warm else 0
         return result
@@ -181,9 +184,16 @@ class Bench:
         ok_total = r.ok + r.extra["warmup_ok"]
         good = ok_total <= rows <= ok_total + 2 * c and events == rows and r.bad == 0
         row = {
-            "target": target, "connections": c, "rps": round(r.rps, 1), "p50_ms": round(r.p50_ms, 2),
-            "p99_ms": round(r.p99_ms, 2), "errors": r.bad + r.socket_errors, "created_2xx": ok_total,
-            "rows_added": rows, "events_added": events, "rows_check": "ok" if good else "FAIL",
+            "target": target,
+            "connections": c,
+            "rps": round(r.rps, 1),
+            "p50_ms": round(r.p50_ms, 2),
+            "p99_ms": round(r.p99_ms, 2),
+            "errors": r.bad + r.socket_errors,
+            "created_2xx": ok_total,
+            "rows_added": rows,
+            "events_added": events,
+            "rows_check": "ok" if good else "FAIL",
         }
         self.results["create"].append(row)
         print(json.dumps(row), flush=True)
@@ -191,18 +201,39 @@ class Bench:
     async def creates(self) -> None:
         settings = ServiceSettings(env="production", jwt_secret=self.secret)
         token = issue_token(settings, subject="bench-agent", roles=["agent"], ttl_s=7200)
-        body = json.dumps({"type": "repair", "customer_id": "cust-7", "product_line": "line-3",
-                           "region": "region-3", "serial_number": "SN-BENCH", "description": "leaks"})
-        tickets, events = "SELECT count(*) FROM tickets", "SELECT count(*) FROM outbox WHERE type = 'ticket.opened'"
+        body = json.dumps(
+            {
+                "type": "repair",
+                "customer_id": "cust-7",
+                "product_line": "line-3",
+                "region": "region-3",
+                "serial_number": "SN-BENCH",
+                "description": "leaks",
+            }
+        )
+        tickets, events = (
+            "SELECT count(*) FROM tickets",
+            "SELECT count(*) FROM outbox WHERE type = 'ticket.opened'",
+        )
         for c in (16, 64):
             ref_rows = "SELECT count(*) FROM bench_rows"
             before = await fetchval(self.urls["ref"], ref_rows)
-            r = self.load(f"http://127.0.0.1:{self.port['ref']}/rows", c, method="POST", body=REF_BODY)
+            r = self.load(
+                f"http://127.0.0.1:{self.port['ref']}/rows", c, method="POST", body=REF_BODY
+            )
             added = await settle(self.urls["ref"], ref_rows) - before
             self.record("bare", c, r, added, added)
-            t0, e0 = await fetchval(self.urls["ticket"], tickets), await fetchval(self.urls["ticket"], events)
-            r = self.load(f"http://127.0.0.1:{self.port['ticket']}/api/v1/tickets", c, method="POST", body=body,
-                          token=token)
+            t0, e0 = (
+                await fetchval(self.urls["ticket"], tickets),
+                await fetchval(self.urls["ticket"], events),
+            )
+            r = self.load(
+                f"http://127.0.0.1:{self.port['ticket']}/api/v1/tickets",
+                c,
+                method="POST",
+                body=body,
+                token=token,
+            )
             rows = await settle(self.urls["ticket"], tickets) - t0
             evs = await settle(self.urls["ticket"], events) - e0
             self.record("ticket", c, r, rows, evs)
@@ -216,12 +247,24 @@ class Bench:
 
         args = self.args
         url = self.urls["ticket"]
-        await execute(url, *SEED_TECHNICIANS.format(n=args.technicians, lines=LINES, regions=REGIONS).split(";\n"))
-        await execute(url, *SEED_TICKETS.format(n=args.technicians, lines=LINES, regions=REGIONS,
-                                                tickets=args.open_tickets).split(";\n"))
-        await execute(url, FRESH_TICKETS.format(count=args.assignments, lines=LINES, regions=REGIONS), "ANALYZE")
-        settings = TicketSettings(env="development", database_url=url, relay_enabled=False,
-                                  consumers_enabled=False)
+        await execute(
+            url,
+            *SEED_TECHNICIANS.format(n=args.technicians, lines=LINES, regions=REGIONS).split(";\n"),
+        )
+        await execute(
+            url,
+            *SEED_TICKETS.format(
+                n=args.technicians, lines=LINES, regions=REGIONS, tickets=args.open_tickets
+            ).split(";\n"),
+        )
+        await execute(
+            url,
+            FRESH_TICKETS.format(count=args.assignments, lines=LINES, regions=REGIONS),
+            "ANALYZE",
+        )
+        settings = TicketSettings(
+            env="development", database_url=url, relay_enabled=False, consumers_enabled=False
+        )
         clocks = Clocks(settings.calendar)
         runtime = create_runtime(settings)
         times: list[float] = []
@@ -240,19 +283,28 @@ class Bench:
                 assigned += chosen is not None
         finally:
             await runtime.engine.dispose()
-        open_count = await fetchval(url, "SELECT count(*) FROM tickets WHERE technician_id IS NOT NULL")
+        open_count = await fetchval(
+            url, "SELECT count(*) FROM tickets WHERE technician_id IS NOT NULL"
+        )
         plan = await self.explain(url)
         self.results["assign"] = {
-            "technicians": args.technicians, "open_tickets": int(open_count), "assignments": len(times),
-            "assigned": assigned, "p50_ms": round(statistics.median(times), 2),
-            "p99_ms": round(percentile(times, 0.99), 2), "max_ms": round(max(times), 2),
-            "mean_ms": round(statistics.fmean(times), 2), "explain": plan,
+            "technicians": args.technicians,
+            "open_tickets": int(open_count),
+            "assignments": len(times),
+            "assigned": assigned,
+            "p50_ms": round(statistics.median(times), 2),
+            "p99_ms": round(percentile(times, 0.99), 2),
+            "max_ms": round(max(times), 2),
+            "mean_ms": round(statistics.fmean(times), 2),
+            "explain": plan,
         }
-        print(json.dumps({k: v for k, v in self.results["assign"].items() if k != "explain"}), flush=True)
+        print(
+            json.dumps({k: v for k, v in self.results["assign"].items() if k != "explain"}),
+            flush=True,
+        )
 
     async def explain(self, url: str) -> str:
         import asyncpg
-
         from harness import pg
 
         conn = await asyncpg.connect(pg(url))
@@ -278,19 +330,47 @@ class Bench:
         await asyncio.to_thread(upgrade, ROOT / "services" / "ticket", self.urls["ticket"])
         await seed_reference(self.urls["ref"], 1_000)
         await execute(self.urls["ticket"], SEED_CUSTOMERS)
-        await execute(self.urls["ticket"], *SEED_TECHNICIANS.format(
-            n=50, lines=LINES, regions=REGIONS).replace("tech-", "web-").split(";\n"))
+        await execute(
+            self.urls["ticket"],
+            *SEED_TECHNICIANS.format(n=50, lines=LINES, regions=REGIONS)
+            .replace("tech-", "web-")
+            .split(";\n"),
+        )
         w = str(args.workers)
-        self.start("ref", [PYTHON, "-m", "uvicorn", "bench.reference:app", "--workers", w, "--port",
-                           str(self.port["ref"]), "--no-access-log", "--log-level", "warning", "--loop",
-                           "uvloop", "--http", "httptools"])
-        self.start("ticket", [PYTHON, "-m", "ticket", "serve", "--workers", w, "--port", str(self.port["ticket"])])
+        self.start(
+            "ref",
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "bench.reference:app",
+                "--workers",
+                w,
+                "--port",
+                str(self.port["ref"]),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+            ],
+        )
+        self.start(
+            "ticket",
+            [PYTHON, "-m", "ticket", "serve", "--workers", w, "--port", str(self.port["ticket"])],
+        )
         try:
             await self.creates()
         finally:
             self.stop_all()
-        await execute(self.urls["ticket"], "DELETE FROM technician_skills", "DELETE FROM technician_areas",
-                      "DELETE FROM technicians")
+        await execute(
+            self.urls["ticket"],
+            "DELETE FROM technician_skills",
+            "DELETE FROM technician_areas",
+            "DELETE FROM technicians",
+        )
         await self.assignments()
         if not args.keep:
             for name in DBS.values():
@@ -298,20 +378,35 @@ class Bench:
 
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> str:
-    lines = [f"# Ticket bench ({'smoke' if args.smoke else 'full'}, {args.workers} workers, "
-             f"{args.seconds:.0f} s per case)", "", "## Creation (POST) against the bare floor", "",
-             "| target | conn | req/s | ratio to bare | p50 ms | p99 ms | errors | rows check |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Ticket bench ({'smoke' if args.smoke else 'full'}, {args.workers} workers, "
+        f"{args.seconds:.0f} s per case)",
+        "",
+        "## Creation (POST) against the bare floor",
+        "",
+        "| target | conn | req/s | ratio to bare | p50 ms | p99 ms | errors | rows check |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     bare = {r["connections"]: r["rps"] for r in results["create"] if r["target"] == "bare"}
     for r in results["create"]:
         ratio = r["rps"] / bare[r["connections"]] if bare.get(r["connections"]) else 0
-        lines.append(f"| {r['target']} | {r['connections']} | {r['rps']} | {ratio:.2f} | {r['p50_ms']} | "
-                     f"{r['p99_ms']} | {r['errors']} | {r['rows_check']} ({r['rows_added']} rows, "
-                     f"{r['events_added']} events) |")
+        lines.append(
+            f"| {r['target']} | {r['connections']} | {r['rps']} | {ratio:.2f} | {r['p50_ms']} | "
+            f"{r['p99_ms']} | {r['errors']} | {r['rows_check']} ({r['rows_added']} rows, "
+            f"{r['events_added']} events) |"
+        )
     a = results["assign"]
-    lines += ["", f"## Auto-assignment: {a['technicians']} technicians, {a['open_tickets']} open tickets", "",
-              f"{a['assignments']} assignments ({a['assigned']} found a technician): p50 {a['p50_ms']} ms, "
-              f"p99 {a['p99_ms']} ms, max {a['max_ms']} ms, mean {a['mean_ms']} ms", "", "```", a["explain"], "```"]
+    lines += [
+        "",
+        f"## Auto-assignment: {a['technicians']} technicians, {a['open_tickets']} open tickets",
+        "",
+        f"{a['assignments']} assignments ({a['assigned']} found a technician): p50 {a['p50_ms']} ms, "
+        f"p99 {a['p99_ms']} ms, max {a['max_ms']} ms, mean {a['mean_ms']} ms",
+        "",
+        "```",
+        a["explain"],
+        "```",
+    ]
     return "\n".join(lines) + "\n"
 
 
