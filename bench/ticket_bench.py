@@ -70,6 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--server-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--skip-create", action="store_true", help="only the auto-assignment part")
     args = p.parse_args(argv)
     if args.smoke:
         args.seconds, args.warmup = 2, 1
@@ -316,7 +317,7 @@ class Bench:
                              AND k.status IN ('opened','assigned','scheduled','en_route','on_site',
                                               'waiting_customer','waiting_parts','reopened')) AS booked
                 FROM technicians t WHERE t.active
-                AND EXISTS (SELECT 1 FROM technician_skills s WHERE s.technician_id = t.id AND s.product_line = 'line-1')
+                AND EXISTS (SELECT 1 FROM technician_skills s WHERE s.technician_id = t.id AND s.product_line = 'line-3')
                 AND EXISTS (SELECT 1 FROM technician_areas a WHERE a.technician_id = t.id AND a.region = 'region-3')"""
             )
         finally:
@@ -337,6 +338,18 @@ class Bench:
             .split(";\n"),
         )
         w = str(args.workers)
+        if args.skip_create:
+            await execute(
+                self.urls["ticket"],
+                "DELETE FROM technician_skills",
+                "DELETE FROM technician_areas",
+                "DELETE FROM technicians",
+            )
+            await self.assignments()
+            if not args.keep:
+                for name in DBS.values():
+                    await drop_database(args.server_url, name)
+            return
         self.start(
             "ref",
             [
@@ -388,6 +401,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     bare = {r["connections"]: r["rps"] for r in results["create"] if r["target"] == "bare"}
+    lines.append(f"(load average when it started: {os.getloadavg()[0]:.1f})")
     for r in results["create"]:
         ratio = r["rps"] / bare[r["connections"]] if bare.get(r["connections"]) else 0
         lines.append(
