@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from survey.questions import Question, Text
 
@@ -69,8 +69,8 @@ class SegmentSpec(BaseModel):
     dealer_id: list[str] = Field(default_factory=list, max_length=200)
     key_account: bool | None = None
     # Customers with a ticket or complaint closed in [served_from, served_to).
-    served_from: datetime | None = None
-    served_to: datetime | None = None
+    served_from: AwareDatetime | None = None
+    served_to: AwareDatetime | None = None
 
 
 class SampleSpec(BaseModel):
@@ -95,8 +95,8 @@ class CampaignCreate(BaseModel):
     segment: SegmentSpec = Field(default_factory=SegmentSpec)
     sample: SampleSpec = Field(default_factory=SampleSpec)
     channel: Channel = "sms"
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     reminders: bool = True
 
     @model_validator(mode="after")
@@ -112,8 +112,8 @@ class CampaignUpdate(BaseModel):
     segment: SegmentSpec | None = None
     sample: SampleSpec | None = None
     channel: Channel | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
     reminders: bool | None = None
 
 

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep
@@ -44,8 +44,8 @@ async def list_invitations(
     status: Annotated[list[str], Query()] = [],  # noqa: B006
     trigger: Annotated[str | None, Query(max_length=20)] = None,
     dealer_id: Annotated[str | None, Query(max_length=64)] = None,
-    sent_from: datetime | None = None,
-    sent_to: datetime | None = None,
+    sent_from: AwareDatetime | None = None,
+    sent_to: AwareDatetime | None = None,
 ) -> Any:
     filters = InvitationFilter(
         customer_id=customer_id,
@@ -116,8 +116,8 @@ async def list_responses(
     technician_id: Annotated[str | None, Query(max_length=64)] = None,
     dealer_id: Annotated[str | None, Query(max_length=64)] = None,
     dissatisfied: bool | None = None,
-    submitted_from: datetime | None = None,
-    submitted_to: datetime | None = None,
+    submitted_from: AwareDatetime | None = None,
+    submitted_to: AwareDatetime | None = None,
 ) -> Any:
     filters = ResponseFilter(
         customer_id=customer_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep
@@ -95,7 +95,10 @@ async def list_versions(
     summary="One version of a questionnaire (what its responses answered)",
 )
 async def read_version(
-    template_id: str, number: int, uow: UowDep, principal: CurrentPrincipal
+    template_id: str,
+    number: Annotated[int, Path(ge=1, le=1_000_000)],
+    uow: UowDep,
+    principal: CurrentPrincipal,
 ) -> TemplateVersionRead:
     version = await templates.get_version(
         uow=uow, template_id=template_id, number=number, actor=principal
