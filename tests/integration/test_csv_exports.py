@@ -155,11 +155,35 @@ async def test_every_csv_export_neutralises_formulas(stack_without_broker: Stack
         await eventually(run_done, timeout=30)
     ticket_ids = await _ticket_data(stack, customer_id)
     complaint_id = await _complaint(stack, auth, customer_id)
+    async with stack.client("survey") as survey:
+        question = {"id": "q", "type": "text", "text": {"zh": EVIL, "en": EVIL}}
+        r = await survey.post(
+            "/api/v1/survey-templates",
+            json={"key": "evil", "name_zh": EVIL, "name_en": EVIL, "questions": [question]},
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+        template_id = r.json()["id"]
+        r = await survey.post(
+            "/api/v1/survey-campaigns",
+            json={
+                "name": EVIL,
+                "template_key": "post_service",
+                "starts_at": "2026-01-01T00:00:00Z",
+                "ends_at": "2026-02-01T00:00:00Z",
+            },
+            headers=auth,
+        )
+        assert r.status_code == 201, r.text
+        campaign_id = r.json()["id"]
     path_values = {
         "customer_id": customer_id,
         "run_id": run_id,
         "complaint_id": complaint_id,
         **ticket_ids,
+        "template_id": template_id,
+        "campaign_id": campaign_id,
+        "axis": "dealer",
     }
 
     exports: list[tuple[str, str]] = []
