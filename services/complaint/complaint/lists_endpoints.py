@@ -32,7 +32,7 @@ Dimension = Literal[DIMENSIONS]  # type: ignore[valid-type]
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
-def complaint_filter(
+async def complaint_filter(
     principal: CurrentPrincipal,
     q: Annotated[
         str | None,

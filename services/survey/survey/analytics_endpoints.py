@@ -30,7 +30,7 @@ DIMENSION_COLUMNS = [
 ]
 
 
-def report_filter(
+async def report_filter(
     month_from: Annotated[str | None, Query(pattern=MONTH, description="YYYY-MM")] = None,
     month_to: Annotated[str | None, Query(pattern=MONTH, description="YYYY-MM, inclusive")] = None,
     template_key: Annotated[str | None, Query(max_length=40)] = None,

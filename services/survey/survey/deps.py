@@ -15,7 +15,7 @@ from survey.settings import SurveySettings
 from survey.uow import SurveyUnitOfWork
 
 
-def get_settings(request: Request) -> SurveySettings:
+async def get_settings(request: Request) -> SurveySettings:
     """The settings the app was created with (``create_app``); never built per request."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
@@ -25,7 +25,7 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 FormatParam = Annotated[Literal["json", "csv"] | None, Query(alias="format")]
 
 
-def get_uow(runtime: RuntimeDep) -> SurveyUnitOfWork:
+async def get_uow(runtime: RuntimeDep) -> SurveyUnitOfWork:
     """A fresh unit of work per request; the use case opens and commits it."""
     return runtime.uow()  # type: ignore[return-value]  # create_app sets uow_class
 
@@ -33,7 +33,7 @@ def get_uow(runtime: RuntimeDep) -> SurveyUnitOfWork:
 UowDep = Annotated[SurveyUnitOfWork, Depends(get_uow)]
 
 
-def get_limiter(request: Request) -> RateLimiter:
+async def get_limiter(request: Request) -> RateLimiter:
     """The public endpoints' limiter, made once by ``create_app`` from ``settings.public``."""
     return request.app.state.public_limiter  # type: ignore[no-any-return]
 

@@ -14,12 +14,12 @@ from ticket.settings import TicketSettings
 from ticket.uow import TicketUnitOfWork
 
 
-def get_settings(request: Request) -> TicketSettings:
+async def get_settings(request: Request) -> TicketSettings:
     """The settings the app was created with (``create_app``); never built per request."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_clocks(request: Request) -> Clocks:
+async def get_clocks(request: Request) -> Clocks:
     """The business and 24×7 calendars, built once by ``create_app``."""
     return request.app.state.clocks  # type: ignore[no-any-return]
 
@@ -29,7 +29,7 @@ ClocksDep = Annotated[Clocks, Depends(get_clocks)]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def get_uow(runtime: RuntimeDep) -> TicketUnitOfWork:
+async def get_uow(runtime: RuntimeDep) -> TicketUnitOfWork:
     """A fresh unit of work per request; the use case opens and commits it."""
     return runtime.uow()  # type: ignore[return-value]  # create_app sets uow_class
 

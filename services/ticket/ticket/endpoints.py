@@ -39,7 +39,7 @@ def read(response: Response, ticket: Ticket) -> TicketRead:
     return TicketRead.model_validate(ticket)
 
 
-def ticket_filter(
+async def ticket_filter(
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     type_: Annotated[list[str] | None, Query(alias="type")] = None,
     customer_id: str | None = None,
