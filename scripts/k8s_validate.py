@@ -43,9 +43,11 @@ def schema_dir() -> Path:
     if "KEFU_CRD_SCHEMAS" in os.environ:
         return Path(os.environ["KEFU_CRD_SCHEMAS"])
     # A clone has shared/ beside it; a git worktree under <clone's parent>/wt/ one level up.
+    # A clone anywhere else uses the copy kept in the repository (deploy/k8s/crd-schemas,
+    # the same MIT-licensed catalog), so CI never depends on where it was cloned.
     candidates = [ROOT.parent / "shared", ROOT.parent.parent / "shared"]
     found = [c / "k8s-crd-schemas" for c in candidates if (c / "k8s-crd-schemas").is_dir()]
-    return found[0] if found else candidates[0] / "k8s-crd-schemas"
+    return found[0] if found else ROOT / "deploy" / "k8s" / "crd-schemas"
 
 
 @cache
