@@ -23,6 +23,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -46,6 +47,14 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def violates_unique(exc: IntegrityError, column: str) -> bool:
+    """Whether ``exc`` is a unique violation on ``column``: what a use case turns into a 409
+    when a concurrent request inserted the same value between its check and its insert.
+    PostgreSQL names the key (``Key (column)=``) and the index; SQLite ``table.column``."""
+    text = str(exc.orig)
+    return "unique" in text.lower() and column in text
 
 
 def new_uuid() -> str:

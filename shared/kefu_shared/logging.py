@@ -31,8 +31,15 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         _add_context,
         lambda _, __, ed: {**ed, "service": service},
     ]
+    # The console renderer's default exception formatter (rich, when installed) prints
+    # every frame's local variables: ~18,000 lines for one unhandled error, which made a
+    # 500 take 10-30 s in development. A plain traceback is what both modes print.
     renderer = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -19,7 +19,8 @@ from kefu_shared.errors import Forbidden
 PERMISSIONS: dict[str, str] = {
     "customer:read": "read customer profiles, contacts, interactions and copies",
     "customer:write": "register and change customers, record interactions",
-    "customer:manage": "merge, archive and restore customers",
+    "customer:archive": "archive and restore customers",
+    "customer:manage": "merge customers",
     "customer:erase": "erase a customer's personal data",
     "credit:read": "read credit profiles, ratings and holds",
     "credit:check": "ask whether an order passes the credit check",
@@ -84,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _STAFF_READ
         | {
             "customer:write",
+            "customer:archive",
             "customer:manage",
             "credit:read",
             "credit:check",
@@ -192,6 +194,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "warranties:write",
             "customer:read",
             "customer:write",
+            "customer:archive",
             "credit:read",
             "credit:check",
             "ledger:read",

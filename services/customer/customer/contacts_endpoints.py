@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse
 from customer import card, contacts
 from customer.deps import SettingsDep, UowDep
 from customer.domain import InteractionKind
-from customer.endpoints import WRITERS
 from customer.schemas import CustomerCardRead, HistoryEntryRead, InteractionCreate, InteractionRead
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import require_permission
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
@@ -24,6 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["customers"])
 @router.get(
     "/customers/{customer_id}/history",
     response_model=Page[HistoryEntryRead],
+    dependencies=[require_permission("customer:read")],
     summary="Lifecycle history: registered, updated (which fields), archived, merged, erased",
 )
 async def customer_history(
@@ -43,7 +44,7 @@ async def customer_history(
     "/customers/{customer_id}/interactions",
     response_model=InteractionRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[require_roles(*WRITERS)],
+    dependencies=[require_permission("customer:write")],
     summary="Log a contact (客户接触记录): inquiry, sample request, quotation, visit, call…",
 )
 async def record_interaction(
@@ -58,6 +59,7 @@ async def record_interaction(
 @router.get(
     "/customers/{customer_id}/interactions",
     response_model=Page[InteractionRead],
+    dependencies=[require_permission("customer:read")],
     summary="A customer's contacts, newest first; ?format=csv exports them all",
 )
 async def list_interactions(
@@ -83,6 +85,7 @@ async def list_interactions(
 @router.get(
     "/customers/{customer_id}/card",
     response_model=CustomerCardRead,
+    dependencies=[require_permission("customer:read")],
     summary="The customer card (客户管理卡) as JSON",
 )
 async def customer_card(
@@ -96,6 +99,7 @@ async def customer_card(
 @router.get(
     "/customers/{customer_id}/card.html",
     response_class=HTMLResponse,
+    dependencies=[require_permission("customer:read")],
     summary="The customer card as a printable HTML page",
 )
 async def customer_card_html(

@@ -17,13 +17,11 @@ from customer.schemas import (
     CustomerUpdate,
     MergeRequest,
 )
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.openapi import problems, with_etag
+from kefu_shared.permissions import require_permission
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
-
-WRITERS = ("service_manager", "agent", "credit_manager", "dealer")
-MANAGERS = ("service_manager",)
 
 
 def _read(response: Response, customer: Customer) -> CustomerRead:
@@ -36,7 +34,7 @@ def _read(response: Response, customer: Customer) -> CustomerRead:
     "/customers",
     status_code=status.HTTP_201_CREATED,
     response_model=CustomerRead,
-    dependencies=[require_roles(*WRITERS)],
+    dependencies=[require_permission("customer:write")],
     summary="Register a customer",
     responses={**problems(409), **with_etag(201)},
 )
@@ -54,7 +52,12 @@ async def create_customer(
     return _read(response, customer)
 
 
-@router.get("/customers/{customer_id}", response_model=CustomerRead, summary="Read a customer")
+@router.get(
+    "/customers/{customer_id}",
+    response_model=CustomerRead,
+    dependencies=[require_permission("customer:read")],
+    summary="Read a customer",
+)
 async def read_customer(
     customer_id: str, response: Response, uow: UowDep, principal: CurrentPrincipal
 ) -> CustomerRead:
@@ -65,7 +68,7 @@ async def read_customer(
 @router.patch(
     "/customers/{customer_id}",
     response_model=CustomerRead,
-    dependencies=[require_roles(*WRITERS)],
+    dependencies=[require_permission("customer:write")],
     summary="Change a customer (JSON merge; If-Match with the ETag you read is required)",
     responses=problems(409),
 )
@@ -92,7 +95,7 @@ async def update_customer(
 @router.delete(
     "/customers/{customer_id}",
     response_model=CustomerRead,
-    dependencies=[require_roles(*MANAGERS, "dealer")],
+    dependencies=[require_permission("customer:archive")],
     summary="Archive (deactivate) a customer; history and statistics stay",
 )
 async def archive_customer(
@@ -112,7 +115,7 @@ async def archive_customer(
 @router.post(
     "/customers/{customer_id}/archive",
     response_model=CustomerRead,
-    dependencies=[require_roles(*MANAGERS, "dealer")],
+    dependencies=[require_permission("customer:archive")],
     summary="Archive with a reason (same as DELETE)",
 )
 async def archive_customer_with_reason(
@@ -132,7 +135,7 @@ async def archive_customer_with_reason(
 @router.post(
     "/customers/{customer_id}/restore",
     response_model=CustomerRead,
-    dependencies=[require_roles(*MANAGERS, "dealer")],
+    dependencies=[require_permission("customer:archive")],
     summary="Bring an archived customer back",
 )
 async def restore_customer(
@@ -151,7 +154,7 @@ async def restore_customer(
 @router.post(
     "/customers/{customer_id}/merge",
     response_model=CustomerRead,
-    dependencies=[require_roles(*MANAGERS)],
+    dependencies=[require_permission("customer:manage")],
     summary="Merge duplicates into this customer (emits customer.merged)",
 )
 async def merge_customers(
@@ -177,7 +180,7 @@ async def merge_customers(
 @router.post(
     "/customers/{customer_id}/erase",
     response_model=CustomerRead,
-    dependencies=[require_roles("admin")],
+    dependencies=[require_permission("customer:erase")],
     summary="Erase personal data, keep statistics (emits customer.erased)",
 )
 async def erase_customer(

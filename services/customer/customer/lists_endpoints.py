@@ -3,14 +3,13 @@ filters, the address and grade classifications, likely duplicates."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from customer import lists
-from customer.deps import FormatParam, UowDep
+from customer.deps import UowDep
 from customer.domain import (
     AreaClass,
     BusinessType,
@@ -34,8 +33,10 @@ from customer.schemas import (
     GradeClassificationRead,
 )
 from kefu_shared.auth import CurrentPrincipal
-from kefu_shared.http.listing import ListRequestDep, document_or_csv
+from kefu_shared.bounds import BoundedDateTime
+from kefu_shared.http.listing import FormatDep, ListRequestDep, document_or_csv
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import require_permission
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
@@ -66,8 +67,8 @@ async def customer_filter(
     dealer_id: Annotated[str | None, Query(max_length=64)] = None,
     owner: Annotated[str | None, Query(max_length=100)] = None,
     tag: Annotated[list[str], Query(max_length=10)] = [],  # noqa: B006
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: BoundedDateTime | None = None,
+    created_to: BoundedDateTime | None = None,
 ) -> CustomerFilter:
     return CustomerFilter(
         q=q or None,
@@ -101,6 +102,7 @@ FilterDep = Annotated[CustomerFilter, Depends(customer_filter)]
 @router.get(
     "/customers",
     response_model=Page[CustomerRead],
+    dependencies=[require_permission("customer:read")],
     summary="Customer list (客户一览表): filter on every dimension; ?format=csv exports all matches",
     responses={200: {"content": {"text/csv": {}}}},
 )
@@ -123,15 +125,16 @@ async def list_customers(
     "/customers/address-classification",
     response_model=AddressClassificationRead,
     response_model_exclude_unset=True,
+    dependencies=[require_permission("customer:read")],
     summary="Address classification (客户地址分类表): counts by province/city/district and region class",
 )
 async def address_classification(
     request: Request,
     uow: UowDep,
     principal: CurrentPrincipal,
+    format_: FormatDep,
     flt: FilterDep,
     group_by: Annotated[list[AddressDimension], Query()] = ["province", "city", "region_class"],  # noqa: B006
-    format_: FormatParam = None,
 ) -> Any:
     groups = list(dict.fromkeys(group_by))
     rows = await lists.address_classification(uow=uow, flt=flt, group_by=groups, actor=principal)
@@ -148,14 +151,15 @@ async def address_classification(
 @router.get(
     "/customers/grade-classification",
     response_model=GradeClassificationRead,
+    dependencies=[require_permission("customer:read")],
     summary="Grade classification (客户等级分类表): customers per tier",
 )
 async def grade_classification(
     request: Request,
     uow: UowDep,
     principal: CurrentPrincipal,
+    format_: FormatDep,
     flt: FilterDep,
-    format_: FormatParam = None,
 ) -> Any:
     rows = await lists.grade_classification(uow=uow, flt=flt, actor=principal)
     return document_or_csv(
@@ -171,6 +175,7 @@ async def grade_classification(
 @router.get(
     "/customers/duplicates",
     response_model=Page[DuplicateGroup],
+    dependencies=[require_permission("customer:read")],
     summary="Likely duplicates: same phone, or same name in the same city",
 )
 async def duplicates(

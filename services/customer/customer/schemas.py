@@ -28,6 +28,12 @@ from customer.domain import (
     TransactionPattern,
     validate_credit_code,
 )
+from kefu_shared.bounds import BoundedDate, BoundedDateTime, json_object, text
+
+# Free-form parts of a profile, bounded (kefu_shared.bounds): what one customer may store.
+Preferences = json_object(value=str, max_bytes=16_384, max_depth=1, max_keys=200)
+Phone = text(40)
+Tag = text(100)  # the rule (at most 40 after cleaning) is checked by ProfileFields._tags
 
 
 class Strict(BaseModel):
@@ -37,7 +43,7 @@ class Strict(BaseModel):
 class Contact(Strict):
     name: str = Field(min_length=1, max_length=100)
     title: str | None = Field(None, max_length=100)
-    phones: list[str] = Field(default_factory=list, max_length=10)
+    phones: list[Phone] = Field(default_factory=list, max_length=10)
     email: EmailStr | None = None
     purchase_role: str | None = Field(
         None, max_length=40, description="role in purchasing decisions (decider, influencer, user…)"
@@ -79,14 +85,14 @@ class Address(Strict):
 class ProfileFields(Strict):
     """Fields shared by create and update (all optional here)."""
 
-    phones: list[str] | None = Field(None, max_length=10)
+    phones: list[Phone] | None = Field(None, max_length=10)
     email: EmailStr | None = None
     preferred_channel: Channel | None = None
     gender: str | None = Field(None, max_length=10)
-    birthday: date | None = None
+    birthday: BoundedDate | None = None
     occupation: str | None = Field(None, max_length=100)
     income_band: str | None = Field(None, max_length=40)
-    preferences: dict[str, str] | None = Field(
+    preferences: Preferences | None = Field(
         None, description="named preferences (e.g. delivery: morning), free keys and text"
     )
     products_owned: list[ProductOwned] | None = Field(None, max_length=200)
@@ -95,13 +101,13 @@ class ProfileFields(Strict):
     size: CompanySize | None = None
     ownership: str | None = Field(None, max_length=40)
     registered_capital: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    founded_on: date | None = None
+    founded_on: BoundedDate | None = None
     contacts: list[Contact] | None = Field(None, max_length=50)
     bank_info: BankInfo | None = None
     owner: str | None = Field(None, max_length=100)
     source: Source | None = None
     dealer_id: str | None = Field(None, max_length=64)
-    tags: list[str] | None = Field(None, max_length=30)
+    tags: list[Tag] | None = Field(None, max_length=30)
     notes: str | None = Field(None, max_length=5000)
     addresses: list[Address] | None = Field(None, max_length=20)
     business_type: BusinessType | None = None
@@ -205,7 +211,7 @@ class CustomerRead(BaseModel):
 
 class InteractionCreate(Strict):
     kind: InteractionKind
-    at: datetime | None = Field(None, description="when it happened; default now")
+    at: BoundedDateTime | None = Field(None, description="when it happened; default now")
     channel: Channel | None = None
     product_line: str | None = Field(None, max_length=64)
     notes: str | None = Field(None, max_length=2000)

@@ -8,7 +8,11 @@ customer card in :mod:`customer.card`. Unit tests: ``tests/customer/unit/test_li
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
 
 from customer.credit.service import refresh_credit
 from customer.domain import classify_region
@@ -17,7 +21,7 @@ from customer.records import CustomerHistory
 from customer.schemas import Address, CustomerCreate, CustomerUpdate
 from customer.settings import CustomerSettings
 from kefu_shared.auth import Principal
-from kefu_shared.db import utcnow
+from kefu_shared.db import utcnow, violates_unique
 from kefu_shared.errors import BusinessRuleViolation, Conflict, Forbidden, InvalidInput
 from kefu_shared.http.etag import check_if_match
 
@@ -85,10 +89,26 @@ async def _ensure_credit_code_free(
         return
     other = await uow.customers.by_credit_code(code)
     if other is not None and (owner is None or other.id != owner.id):
-        raise Conflict(
-            "a customer with this unified social credit code exists",
-            errors=[{"field": "credit_code", "message": "already registered"}],
-        )
+        raise _credit_code_taken()
+
+
+def _credit_code_taken() -> Conflict:
+    return Conflict(
+        "a customer with this unified social credit code exists",
+        errors=[{"field": "credit_code", "message": "already registered"}],
+    )
+
+
+@asynccontextmanager
+async def _credit_code_race() -> AsyncIterator[None]:
+    """A concurrent request may register the same code between our check and our insert:
+    the unique index refuses it, and the loser gets the same 409 as a sequential caller."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if violates_unique(exc, "credit_code"):
+            raise _credit_code_taken() from None
+        raise
 
 
 async def register_customer(
@@ -100,7 +120,7 @@ async def register_customer(
 ) -> Customer:
     """Create a customer with a new customer number; emits ``customer.registered``."""
     dealer_id = _scope_dealer(actor, data.dealer_id)
-    async with uow:
+    async with _credit_code_race(), uow:
         await _ensure_credit_code_free(uow, data.credit_code)
         seq = await uow.customers.next_number()
         fields: dict[str, Any] = data.model_dump(
@@ -142,7 +162,7 @@ async def update_customer(
 ) -> Customer:
     """Change profile fields (JSON merge semantics); emits ``customer.updated``."""
     changes = data.model_dump(exclude_unset=True)
-    async with uow:
+    async with _credit_code_race(), uow:
         customer = await uow.customers.get_visible(customer_id, actor, for_update=True)
         check_if_match(if_match, customer.etag)
         customer.check_update(changes)

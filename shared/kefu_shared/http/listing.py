@@ -18,6 +18,9 @@ before the response starts, so a missing parent (404) or a bad filter (422) is s
 answered as a problem document, not a broken stream. A report whose every page
 re-aggregates a large table passes ``export`` instead: the same query run once and
 streamed (a server-side cursor), yielding rows shaped like the page's.
+
+Downloading CSV needs the ``export`` permission (:data:`FormatDep`, which every list takes
+through :data:`ListRequestDep`; a bounded report takes ``FormatDep`` itself).
 """
 
 from __future__ import annotations
@@ -31,8 +34,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from typing_extensions import TypeAliasType
 
+from kefu_shared.auth import CurrentPrincipal
+from kefu_shared.errors import Forbidden
 from kefu_shared.http.csvexport import csv_response, wants_csv
 from kefu_shared.http.pagination import MAX_LIMIT, Page, clamp_limit
+from kefu_shared.permissions import has_permission
 
 T = TypeVar("T")
 ExportFormat = TypeAliasType("ExportFormat", Literal["json", "csv"])
@@ -134,11 +140,27 @@ class ListRequest:
         )
 
 
+async def export_format(
+    request: Request,
+    principal: CurrentPrincipal,
+    format_: FormatParam = None,
+) -> str | None:
+    """The ``format`` parameter; asking for CSV (or ``Accept: text/csv``) needs ``export``."""
+    if wants_csv(format_, request.headers.get("accept")) and not has_permission(
+        principal, "export"
+    ):
+        raise Forbidden("requires the permission export", permission="export")
+    return format_
+
+
+FormatDep = Annotated[str | None, Depends(export_format)]
+
+
 async def list_request(
     request: Request,
+    format_: FormatDep,
     cursor: str | None = None,
     limit: Annotated[int | None, Query(description="page size, 1-200")] = None,
-    format_: FormatParam = None,
 ) -> ListRequest:
     return ListRequest(request, cursor, limit, format_)
 

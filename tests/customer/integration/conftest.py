@@ -5,12 +5,14 @@ tests with fakes and no database live in ``tests/customer/unit``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from kefu_shared.events import CloudEvent
@@ -55,6 +57,14 @@ class CustomerHarness:
         return [CloudEvent.model_validate_json(p) for p in rows]
 
 
+def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """Every API route of ``app`` with its full path (included routers walked)."""
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute) and ctx.path:
+            yield ctx.path, route
+
+
 _HERE = Path(__file__).parent
 
 
@@ -78,4 +88,4 @@ async def customer_svc(dbs: DatabaseFactory) -> AsyncIterator[CustomerHarness]:
             yield harness
 
 
-__all__ = ["CustomerHarness", "httpx"]
+__all__ = ["CustomerHarness", "api_routes", "httpx"]

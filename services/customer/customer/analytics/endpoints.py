@@ -28,20 +28,19 @@ from customer.analytics.schemas import (
     ServiceProfileRead,
     SortOrder,
 )
-from customer.deps import FormatParam, SettingsDep, UowDep
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from customer.deps import SettingsDep, UowDep
+from kefu_shared.auth import CurrentPrincipal
+from kefu_shared.bounds import BoundedDate
 from kefu_shared.errors import InvalidInput
-from kefu_shared.http.listing import ListRequest, ListRequestDep, document_or_csv
+from kefu_shared.http.listing import FormatDep, ListRequest, ListRequestDep, document_or_csv
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import require_permission
 from kefu_shared.visibility import dealer_scope
 
 if TYPE_CHECKING:
     pass
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
-
-READERS = ("analyst", "service_manager", "credit_manager", "agent", "dealer")
-KEY_ACCOUNT_WRITERS = ("service_manager",)  # and admin
 
 
 def _today() -> date:
@@ -50,8 +49,12 @@ def _today() -> date:
 
 async def period_params(
     settings: SettingsDep,
-    start: Annotated[date | None, Query(alias="from", description="first day (inclusive)")] = None,
-    end: Annotated[date | None, Query(alias="to", description="last day (inclusive)")] = None,
+    start: Annotated[
+        BoundedDate | None, Query(alias="from", description="first day (inclusive)")
+    ] = None,
+    end: Annotated[
+        BoundedDate | None, Query(alias="to", description="last day (inclusive)")
+    ] = None,
 ) -> Period:
     """Default: the trailing key-account window (12 months) ending today."""
     end = end or _today()
@@ -103,7 +106,7 @@ KEY_ACCOUNT_COLUMNS = [f for f in KeyAccountRead.model_fields if f != "reasons"]
 @router.get(
     "/customer-analytics/profit-contribution",
     response_model=Page[ContributionRead],
-    dependencies=[require_roles(*READERS)],
+    dependencies=[require_permission("analytics:read")],
     summary="Profit contribution per customer (利润贡献分析)",
 )
 async def profit_contribution(
@@ -139,16 +142,16 @@ async def profit_contribution(
     "/customer-analytics/profit-contribution/by-class",
     response_model=ClassContribution,
     response_model_by_alias=True,
-    dependencies=[require_roles(*READERS)],
+    dependencies=[require_permission("analytics:read")],
     summary="Profit contribution per class (tier, region class or industry)",
 )
 async def profit_contribution_by_class(
     request: Request,
     uow: UowDep,
+    format_: FormatDep,
     period: PeriodDep,
     filters: FiltersDep,
     by: Annotated[ClassDimension, Query()] = "tier",
-    format_: FormatParam = None,
 ) -> Any:
     result = await service.contribution_by_class(uow=uow, period=period, filters=filters, by=by)
     return document_or_csv(
@@ -164,19 +167,19 @@ async def profit_contribution_by_class(
 @router.get(
     "/customer-analytics/pareto",
     response_model=ParetoView,
-    dependencies=[require_roles(*READERS)],
+    dependencies=[require_permission("analytics:read")],
     summary="Pareto view: share of net contribution and revenue of the top N% customers",
 )
 async def pareto(
     request: Request,
     uow: UowDep,
+    format_: FormatDep,
     period: PeriodDep,
     filters: FiltersDep,
     settings: SettingsDep,
     metric: Annotated[ParetoMetric, Query()] = "net_contribution",
     points: Annotated[int | None, Query(ge=2, le=100)] = None,
     top_percent: Annotated[int | None, Query(ge=1, le=100)] = None,
-    format_: FormatParam = None,
 ) -> Any:
     view = await service.pareto(
         uow=uow,
@@ -194,7 +197,7 @@ async def pareto(
 @router.get(
     "/customer-analytics/composition",
     response_model=Page[CompositionRead],
-    dependencies=[require_roles(*READERS)],
+    dependencies=[require_permission("analytics:read")],
     summary="Customer composition: tier x region class x industry (counts, revenue)",
 )
 async def composition(
@@ -215,6 +218,7 @@ async def composition(
 @router.get(
     "/customer-analytics/customers/{customer_id}/service-profile",
     response_model=ServiceProfileRead,
+    dependencies=[require_permission("analytics:read")],
     summary="Service history, cost to serve and satisfaction of a customer",
 )
 async def service_profile(
@@ -250,6 +254,7 @@ def _windows(as_of: date | None, settings: AnalyticsSettings, months: int | None
     "/key-accounts",
     response_model=Page[KeyAccountRead],
     tags=["key accounts"],
+    dependencies=[require_permission("key_accounts:read")],
     summary="Key accounts: super + large + manually designated",
 )
 async def list_key_accounts(
@@ -259,7 +264,7 @@ async def list_key_accounts(
     filters: FiltersDep,
     settings: SettingsDep,
     manager: Annotated[str | None, Query(max_length=100)] = None,
-    as_of: date | None = None,
+    as_of: BoundedDate | None = None,
     sort: Annotated[KeyAccountSort, Query()] = "revenue",
 ) -> Any:
     return await _key_accounts(
@@ -279,6 +284,7 @@ async def list_key_accounts(
     "/key-accounts/watch-list",
     response_model=Page[KeyAccountRead],
     tags=["key accounts"],
+    dependencies=[require_permission("key_accounts:read")],
     summary="Key accounts with falling revenue or satisfaction, with the reasons",
 )
 async def watch_list(
@@ -289,7 +295,7 @@ async def watch_list(
     settings: SettingsDep,
     months: Annotated[int | None, Query(ge=1, le=24)] = None,
     manager: Annotated[str | None, Query(max_length=100)] = None,
-    as_of: date | None = None,
+    as_of: BoundedDate | None = None,
 ) -> Any:
     windows = _windows(as_of, settings.analytics, months)
     effective = settings.analytics.model_copy(update={"watch_months": windows.watch_months})
@@ -310,7 +316,7 @@ async def watch_list(
     "/key-accounts/{customer_id}",
     response_model=KeyAccountState,
     tags=["key accounts"],
-    dependencies=[require_roles(*KEY_ACCOUNT_WRITERS)],
+    dependencies=[require_permission("key_accounts:write")],
     summary="Designate a key account by hand and/or set its manager and service plan",
 )
 async def put_key_account(
@@ -331,7 +337,7 @@ async def put_key_account(
     "/key-accounts/{customer_id}",
     response_model=KeyAccountState,
     tags=["key accounts"],
-    dependencies=[require_roles(*KEY_ACCOUNT_WRITERS)],
+    dependencies=[require_permission("key_accounts:write")],
     summary="Remove the manual designation (super/large customers stay key accounts)",
 )
 async def delete_key_account(

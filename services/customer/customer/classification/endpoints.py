@@ -10,20 +10,19 @@ from fastapi import APIRouter, Response, status
 from customer.classification import service
 from customer.classification.schemas import ResultRead, RunCreate, RunRead
 from customer.deps import SettingsDep, UowDep
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import require_permission
 
 router = APIRouter(prefix="/api/v1", tags=["classification"])
-
-ROLES = ("service_manager", "analyst")  # admin always passes
 
 
 @router.post(
     "/classification-runs",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=RunRead,
-    dependencies=[require_roles(*ROLES)],
+    dependencies=[require_permission("classification:run")],
     summary="Start a revenue classification run (a background job)",
 )
 async def create_run(
@@ -43,7 +42,7 @@ async def create_run(
 @router.get(
     "/classification-runs",
     response_model=Page[RunRead],
-    dependencies=[require_roles(*ROLES)],
+    dependencies=[require_permission("classification:run")],
     summary="List classification runs, newest first",
 )
 async def list_runs(
@@ -60,7 +59,7 @@ async def list_runs(
 @router.get(
     "/classification-runs/{run_id}",
     response_model=RunRead,
-    dependencies=[require_roles(*ROLES)],
+    dependencies=[require_permission("classification:run")],
     summary="Read a classification run: its rule, its numbers and its status",
 )
 async def read_run(run_id: str, uow: UowDep) -> RunRead:
@@ -70,7 +69,7 @@ async def read_run(run_id: str, uow: UowDep) -> RunRead:
 @router.get(
     "/classification-runs/{run_id}/results",
     response_model=Page[ResultRead],
-    dependencies=[require_roles(*ROLES)],
+    dependencies=[require_permission("classification:run")],
     summary="The customers a run changed, with the revenue and rank behind each change",
 )
 async def list_run_results(

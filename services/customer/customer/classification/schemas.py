@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from customer.domain import SalesStage, Tier, TransactionPattern
+from kefu_shared.bounds import BoundedDate
 
 RunStatus = TypeAliasType("RunStatus", Literal["queued", "running", "succeeded", "failed"])
 
@@ -43,7 +44,9 @@ class PatternThresholds(BaseModel):
 class RunCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: date | None = Field(None, description="last day of the window; default today (UTC)")
+    as_of: BoundedDate | None = Field(
+        None, description="last day of the window; default today (UTC)"
+    )
     window_months: int | None = Field(None, ge=1, le=120)
     cut_points: CutPoints | None = None
     thresholds: PatternThresholds | None = None

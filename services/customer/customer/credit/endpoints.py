@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
@@ -24,15 +23,13 @@ from customer.credit.schemas import (
     RecalculationRead,
 )
 from customer.deps import IfMatch, OptionalIfMatch, SettingsDep, UowDep
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
+from kefu_shared.bounds import BoundedDate
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import has_permission, require_permission
 
 router = APIRouter(prefix="/api/v1", tags=["credit"])
-
-CREDIT_MANAGERS = ("credit_manager",)  # admin always passes
-# Who may ask "may this customer take an order / paid work?" (it can put them on hold).
-CHECKERS = ("credit_manager", "service_manager", "agent", "dispatcher", "dealer", "service")
 
 
 def _profile(response: Response, profile: dict) -> CreditProfileRead:  # type: ignore[type-arg]
@@ -43,6 +40,7 @@ def _profile(response: Response, profile: dict) -> CreditProfileRead:  # type: i
 @router.get(
     "/customers/{customer_id}/credit",
     response_model=CreditProfileRead,
+    dependencies=[require_permission("credit:read")],
     summary="Read the credit profile (rating, limit, receivables, hold)",
 )
 async def read_credit(
@@ -61,7 +59,7 @@ async def read_credit(
 @router.patch(
     "/customers/{customer_id}/credit",
     response_model=CreditProfileRead,
-    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    dependencies=[require_permission("credit:write")],
     summary="Set credit limit, payment terms or collateral (If-Match required)",
 )
 async def update_credit_terms(
@@ -89,7 +87,7 @@ async def update_credit_terms(
 @router.put(
     "/customers/{customer_id}/credit/override",
     response_model=CreditProfileRead,
-    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    dependencies=[require_permission("credit:write")],
     summary="Override the rating, with a reason (If-Match honoured when sent)",
 )
 async def override_rating(
@@ -116,7 +114,7 @@ async def override_rating(
 @router.delete(
     "/customers/{customer_id}/credit/override",
     response_model=CreditProfileRead,
-    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    dependencies=[require_permission("credit:write")],
     summary="Clear the override: back to the scorecard's rating",
 )
 async def clear_override(
@@ -142,6 +140,7 @@ async def clear_override(
 @router.get(
     "/customers/{customer_id}/credit/history",
     response_model=Page[CreditHistoryRead],
+    dependencies=[require_permission("credit:read")],
     summary="History of rating, limit, terms and hold changes (newest first)",
 )
 async def credit_history(
@@ -163,7 +162,7 @@ async def credit_history(
 @router.post(
     "/customers/{customer_id}/credit/recalculate",
     response_model=CreditProfileRead,
-    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    dependencies=[require_permission("credit:write")],
     summary="Recalculate one customer's credit (as_of: the day overdue is counted to)",
 )
 async def recalculate_customer(
@@ -172,7 +171,7 @@ async def recalculate_customer(
     uow: UowDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    as_of: date | None = None,
+    as_of: BoundedDate | None = None,
 ) -> CreditProfileRead:
     profile = await service.recalculate_customer(
         uow=uow, customer_id=customer_id, as_of=as_of, actor=principal, policy=settings.credit
@@ -183,7 +182,7 @@ async def recalculate_customer(
 @router.post(
     "/customers/{customer_id}/credit/check",
     response_model=CreditCheckResult,
-    dependencies=[require_roles(*CHECKERS)],
+    dependencies=[require_permission("credit:check")],
     summary="May this customer take an order / paid work of this amount? (资信控制)",
 )
 async def check_credit(
@@ -198,8 +197,8 @@ async def check_credit(
         customer_id=customer_id,
         amount=body.amount,
         purpose=body.purpose,
-        # Only a credit manager may evaluate at another date (it is stored on the profile).
-        as_of=body.as_of if principal.has_any(*CREDIT_MANAGERS) else None,
+        # Only who may change credit may evaluate at another date (it is stored on the profile).
+        as_of=body.as_of if has_permission(principal, "credit:write") else None,
         actor=principal,
         policy=settings.credit,
     )
@@ -219,7 +218,7 @@ async def check_credit(
 @router.post(
     "/credit/recalculate",
     response_model=RecalculationRead,
-    dependencies=[require_roles(*CREDIT_MANAGERS)],
+    dependencies=[require_permission("credit:write")],
     summary="Recalculate every customer's credit (batched; run daily)",
 )
 async def recalculate_all(
@@ -255,6 +254,7 @@ def _hold(row: Any) -> CreditHoldRead:
 @router.get(
     "/credit/holds",
     response_model=Page[CreditHoldRead],
+    dependencies=[require_permission("credit:read")],
     summary="Customers on credit hold (newest hold first)",
 )
 async def list_holds(

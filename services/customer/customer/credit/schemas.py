@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import TypeAliasType
 
 from customer.credit.domain import HoldCode, Rating
+from kefu_shared.bounds import BoundedDate
 
 Change = TypeAliasType(
     "Change", Literal["rating", "override", "override_cleared", "limit", "terms", "hold", "release"]
@@ -38,11 +39,11 @@ class RatingOverride(_Strict):
 class CreditCheckRequest(_Strict):
     amount: Decimal = Field(gt=0, max_digits=18, decimal_places=2, description="CNY")
     purpose: CreditPurpose = "order"
-    as_of: date | None = None
+    as_of: BoundedDate | None = None
 
 
 class RecalculateRequest(_Strict):
-    as_of: date | None = None
+    as_of: BoundedDate | None = None
 
 
 class CriterionRead(BaseModel):

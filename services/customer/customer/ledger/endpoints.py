@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import partial
 from typing import Annotated, Any
 
@@ -22,16 +21,15 @@ from customer.ledger.schemas import (
     PaymentMethod,
     PaymentRead,
 )
-from kefu_shared.auth import CurrentPrincipal, require_roles
+from kefu_shared.auth import CurrentPrincipal
+from kefu_shared.bounds import BoundedDate
 from kefu_shared.db import utcnow
 from kefu_shared.errors import InvalidInput
 from kefu_shared.http.listing import ListRequestDep
 from kefu_shared.http.pagination import Page
+from kefu_shared.permissions import require_permission
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
-
-# The ERP feed runs as a "service" principal; people who keep the ledger by hand.
-LEDGER_WRITERS = ("credit_manager", "service_manager", "service")
 
 
 def _rows(value: Any) -> list[dict[str, Any]]:
@@ -69,7 +67,7 @@ class LedgerImport(BaseModel):
     "/customers/{customer_id}/orders",
     response_model=OrderRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[require_roles(*LEDGER_WRITERS)],
+    dependencies=[require_permission("ledger:write")],
     summary="Record an order/invoice or a refund (kind=refund, positive amount)",
     responses={200: {"description": "identical to the stored entry: nothing changed"}},
 )
@@ -92,6 +90,7 @@ async def create_order(
 @router.get(
     "/customers/{customer_id}/orders",
     response_model=Page[OrderRead],
+    dependencies=[require_permission("ledger:read")],
     summary="A customer's orders, invoices and refunds (newest first)",
 )
 async def list_orders(
@@ -99,13 +98,13 @@ async def list_orders(
     uow: UowDep,
     listing: ListRequestDep,
     principal: CurrentPrincipal,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: BoundedDate | None = None,
+    date_to: BoundedDate | None = None,
     kind: OrderKind | None = None,
     product_line: str | None = None,
     unpaid: Annotated[bool, Query(description="invoices without a paid date")] = False,
     overdue: Annotated[bool, Query(description="unpaid invoices due before as_of")] = False,
-    as_of: Annotated[date | None, Query(description="default: today")] = None,
+    as_of: Annotated[BoundedDate | None, Query(description="default: today")] = None,
 ) -> Any:
     return await listing.answer(
         partial(
@@ -129,7 +128,7 @@ async def list_orders(
     "/customers/{customer_id}/payments",
     response_model=PaymentRead,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[require_roles(*LEDGER_WRITERS)],
+    dependencies=[require_permission("ledger:write")],
     summary="Record a payment received",
     responses={200: {"description": "identical to the stored entry: nothing changed"}},
 )
@@ -152,6 +151,7 @@ async def create_payment(
 @router.get(
     "/customers/{customer_id}/payments",
     response_model=Page[PaymentRead],
+    dependencies=[require_permission("ledger:read")],
     summary="A customer's payments (newest first)",
 )
 async def list_payments(
@@ -159,8 +159,8 @@ async def list_payments(
     uow: UowDep,
     listing: ListRequestDep,
     principal: CurrentPrincipal,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: BoundedDate | None = None,
+    date_to: BoundedDate | None = None,
     method: PaymentMethod | None = None,
     order_ref: str | None = None,
 ) -> Any:
@@ -183,7 +183,7 @@ async def list_payments(
 @router.post(
     "/ledger/imports",
     response_model=ImportResult,
-    dependencies=[require_roles(*LEDGER_WRITERS)],
+    dependencies=[require_permission("ledger:write")],
     summary="Bulk import of orders and payments (JSON; all rows or none)",
 )
 async def import_json(
@@ -197,7 +197,7 @@ async def import_json(
 @router.post(
     "/ledger/imports/csv",
     response_model=ImportResult,
-    dependencies=[require_roles(*LEDGER_WRITERS)],
+    dependencies=[require_permission("ledger:write")],
     summary="Import the ERP's CSV feed (text/csv; columns in docs/ledger-import.md)",
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from typing_extensions import TypeAliasType
 
+from kefu_shared.bounds import BoundedDate
+
 BASE_CURRENCY: Currency = "CNY"
 # ISO 4217 codes the factory trades in; anything else is refused rather than guessed.
 Currency = TypeAliasType("Currency", Literal[
@@ -64,13 +66,13 @@ class OrderCreate(_CurrencyAmount):
 
     external_ref: str = Field(min_length=1, max_length=64, description="ERP document number")
     kind: OrderKind = "invoice"
-    order_date: date
+    order_date: BoundedDate
     gross_margin: Decimal | None = Field(
         None, max_digits=18, decimal_places=2, description="in `currency`; negative = loss"
     )
     product_line: str | None = Field(None, max_length=64)
-    due_date: date | None = Field(None, description="default: order_date + payment terms")
-    paid_date: date | None = None
+    due_date: BoundedDate | None = Field(None, description="default: order_date + payment terms")
+    paid_date: BoundedDate | None = None
 
     @field_validator("gross_margin")
     @classmethod
@@ -95,7 +97,7 @@ class OrderCreate(_CurrencyAmount):
 
 class PaymentCreate(_CurrencyAmount):
     external_ref: str = Field(min_length=1, max_length=64, description="ERP receipt number")
-    paid_on: date
+    paid_on: BoundedDate
     order_ref: str | None = Field(None, max_length=64, description="external_ref of the order")
     method: PaymentMethod | None = None
 
@@ -129,7 +131,7 @@ class OrderRead(BaseModel):
     customer_id: str
     external_ref: str
     kind: str
-    order_date: date
+    order_date: BoundedDate
     currency: str
     amount: Decimal
     fx_rate: Decimal
@@ -150,7 +152,7 @@ class PaymentRead(BaseModel):
     customer_id: str
     external_ref: str
     order_ref: str | None
-    paid_on: date
+    paid_on: BoundedDate
     currency: str
     amount: Decimal
     fx_rate: Decimal
