@@ -199,6 +199,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "credit:check",
             "ledger:read",
             "analytics:read",
+            "key_accounts:read",
             "export",
             "events:read",
             "complaint:read",

@@ -62,7 +62,8 @@ def test_values_within_bounds_pass_unchanged() -> None:
         name="  ten chars ",
         prefs={"a": {"b": [1, 2]}, "c": "é"},
     )
-    assert form.day == date(1900, 1, 1) and date(2199, 12, 31) == MAX_DATE
+    assert form.day == date(1900, 1, 1)
+    assert date(2199, 12, 31) == MAX_DATE
     assert form.name == "ten chars"
     assert form.prefs == {"a": {"b": [1, 2]}, "c": "é"}
 

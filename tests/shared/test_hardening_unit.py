@@ -130,7 +130,7 @@ async def test_token_whose_roles_are_all_unknown_gets_403_everywhere() -> None:
         ("technician", "export", False),
         ("technician", "key_accounts:read", False),
         ("technician", "customer:read", True),
-        ("dealer", "key_accounts:read", False),
+        ("dealer", "key_accounts:write", False),  # reads its own (dealer filter)
         ("credit_manager", "credit:read", True),
         ("analyst", "key_accounts:read", True),
         ("admin", "key_accounts:write", True),
