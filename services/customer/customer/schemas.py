@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 from typing_extensions import TypeAliasType
@@ -31,9 +31,14 @@ from customer.domain import (
 from kefu_shared.bounds import BoundedDate, BoundedDateTime, json_object, text
 
 # Free-form parts of a profile, bounded (kefu_shared.bounds): what one customer may store.
-Preferences = json_object(value=str, max_bytes=16_384, max_depth=1, max_keys=200)
-Phone = text(40)
-Tag = text(100)  # the rule (at most 40 after cleaning) is checked by ProfileFields._tags
+if TYPE_CHECKING:  # what the bounded types hold, for mypy (the factories build Annotated)
+    Preferences = dict[str, str]
+    Phone = str
+    Tag = str
+else:
+    Preferences = json_object(value=str, max_bytes=16_384, max_depth=1, max_keys=200)
+    Phone = text(40)
+    Tag = text(100)  # the rule (at most 40 after cleaning) is checked by ProfileFields._tags
 
 
 class Strict(BaseModel):
