@@ -77,18 +77,20 @@ async def timed(fn: Any, repeat: int) -> tuple[float, Any]:
 async def main(args: argparse.Namespace) -> None:
     name = "kefu_bench_survey_analytics"
     url = sa_url(args.server_url, name)
-    await recreate_database(args.server_url, name)
+    if not args.existing:
+        await recreate_database(args.server_url, name)
     try:
-        await asyncio.to_thread(upgrade, ROOT / "services" / "survey", url)
         start = time.perf_counter()
-        import asyncpg
+        if not args.existing:
+            await asyncio.to_thread(upgrade, ROOT / "services" / "survey", url)
+            import asyncpg
 
-        conn = await asyncpg.connect(pg(url))
-        try:
-            await conn.execute(LOAD, args.responses)
-        finally:
-            await conn.close()
-        await execute(pg(url), "VACUUM ANALYZE")
+            conn = await asyncpg.connect(pg(url))
+            try:
+                await conn.execute(LOAD, args.responses)
+            finally:
+                await conn.close()
+            await execute(pg(url), "VACUUM ANALYZE")
         load_s = time.perf_counter() - start
         engine = create_engine(url, pool_size=5)
         sessions = make_session_factory(engine)
@@ -188,4 +190,7 @@ if __name__ == "__main__":
     parser.add_argument("--batch", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--existing", action="store_true", help="use the database a --keep run left (no load)"
+    )
     asyncio.run(main(parser.parse_args()))
