@@ -3,6 +3,7 @@ reported once, escalated, listed by ``sla=breached``; a plan's ticket opened onc
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from tests.ticket.integration.conftest import TicketHarness
@@ -96,7 +97,15 @@ async def test_maintenance_plan_opens_one_ticket_lead_time_ahead(ticket_svc: Tic
         await sweep_plans(h.runtime.uow(), settings=h.settings, clocks=clocks, now=day_before) == 0
     )
     lead_day = datetime(2027, 2, 19, 4, tzinfo=UTC)
-    assert await sweep_plans(h.runtime.uow(), settings=h.settings, clocks=clocks, now=lead_day) == 1
+    # The app's own scheduler runs each sweep once when it starts (at today's date, when the
+    # plan is not due); while it holds the plan's row, a sweep skips it (SKIP LOCKED), as a
+    # second replica would. So wait for the row, then exactly one ticket opens.
+    for _ in range(100):
+        got = await sweep_plans(h.runtime.uow(), settings=h.settings, clocks=clocks, now=lead_day)
+        if got:
+            break
+        await asyncio.sleep(0.05)
+    assert got == 1
     assert await sweep_plans(h.runtime.uow(), settings=h.settings, clocks=clocks, now=lead_day) == 0
     opened = await h.events("ticket.opened")
     assert len(opened) == 1 and opened[0].data["type"] == "maintenance"
